@@ -1,0 +1,1 @@
+"""briefbot's engine: loading, indexing, retrieval and cited answers. Never imports discord."""

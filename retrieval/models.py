@@ -1,0 +1,125 @@
+"""Frozen data models that cross module boundaries (CLI, bot, service)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Article(Frozen):
+    """One news article or briefing, as loaded from a file, a feed or a page."""
+
+    id: str
+    title: str
+    url: str | None = None
+    published: date | None = None
+    outlet: str = "unknown"
+    text: str
+    key_points: tuple[str, ...] = ()
+    contradictions: tuple[str, ...] = ()
+    # Every outlet that carried this story (near-duplicates merged); always includes `outlet`.
+    outlets: tuple[str, ...] = ()
+    origin: str = ""  # the file, feed or URL it came from, for error messages and removal
+
+
+class Chunk(Frozen):
+    """A sentence-aligned piece of an article; id is `{article_id}:{n}`, so re-indexing is idempotent."""
+
+    id: str
+    article_id: str
+    n: int
+    text: str
+    title: str
+    url: str | None = None
+    published: date | None = None
+    outlet: str = "unknown"
+    kind: Literal["body", "key_point", "contradiction"] = "body"
+
+
+class ScoredChunk(Frozen):
+    """A retrieved chunk with its fused relevance score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+class Citation(Frozen):
+    """What `[n]` in an answer points to: a real retrieved source and the sentence quoted from it."""
+
+    n: int
+    article_id: str
+    chunk_id: str
+    title: str
+    url: str | None = None
+    published: date | None = None
+    outlet: str = "unknown"
+    quote: str = ""
+
+
+class Disagreement(Frozen):
+    """Sources that disagree on one fact, each side with its own citations."""
+
+    topic: str
+    sides: tuple[tuple[str, tuple[int, ...]], ...]  # (what this side says, citation numbers)
+
+
+class Answer(Frozen):
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    mode: Literal["llm", "extractive"] = "extractive"
+    # Sentences of an LLM answer whose cited source did not support them (citation removed, marked).
+    unsupported: tuple[str, ...] = ()
+    disagreements: tuple[Disagreement, ...] = ()
+    note: str | None = None  # e.g. "LLM unavailable, answered extractively"
+
+
+class Turn(Frozen):
+    """One earlier question and answer of a conversation (reply chain or thread)."""
+
+    question: str
+    answer: str
+
+
+class IndexProgress(Frozen):
+    total: int
+    done: int
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    current: str = ""
+
+
+class Failure(Frozen):
+    origin: str  # file[:line], feed or URL
+    reason: str  # short, human readable: "timeout", "too large", "refused address", "parse error: ..."
+
+
+class IndexReport(Frozen):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    merged_duplicates: int = 0
+    chunks_embedded: int = 0
+    failures: tuple[Failure, ...] = ()
+    seconds: float = 0.0
+
+
+class IndexStats(Frozen):
+    articles: int
+    chunks: int
+    outlets: tuple[tuple[str, int], ...] = ()
+    newest: tuple[Article, ...] = ()
+    last_indexed: datetime | None = None
+    embedder: str = ""
