@@ -1,0 +1,204 @@
+"""One answer, start to finish: cooldown, a concurrency slot, the service call off the loop, streaming.
+
+`/ask` and mentions both go through `Answerer.answer`, each with its own `AnswerTarget` (an
+interaction or a channel message), so the pipeline and its error handling exist once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+import discord
+
+from bot import render
+from bot.conversations import History
+from bot.render import RenderedMessage
+from retrieval.errors import BriefbotError
+from retrieval.models import Answer, Turn
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+EDIT_INTERVAL_SECONDS = 1.0  # Discord rate-limits edits; one partial edit a second reads smoothly
+WAIT_NOTICE_SECONDS = 3.0  # tell the user they are queued when a slot takes longer than this
+GENERIC_APOLOGY = "Sorry, something went wrong while answering. The error was logged; please try again."
+TIMEOUT_MESSAGE = "Answering took too long, so I stopped. Please try again in a moment."
+
+
+class AnswerTarget(Protocol):
+    """Where an answer goes: the interaction's original response, or a reply to a message."""
+
+    async def show(self, content: str) -> None: ...
+    async def deliver(self, messages: Sequence[RenderedMessage]) -> list[discord.Message]: ...
+    async def fail(self, text: str) -> None: ...
+
+
+class Cooldown:
+    """Per-user cooldown; `time.monotonic` so tests can move time (SimCord's virtual clock)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """0 when the user may ask now (and starts their cooldown), else the seconds left."""
+        now = time.monotonic()
+        last = self._last.get(user_id)
+        if last is not None and now - last < self.seconds:
+            return self.seconds - (now - last)
+        self._last[user_id] = now
+        return 0.0
+
+
+class Slots:
+    """At most `limit` answers are generated at once; the others queue (FIFO, via the semaphore)."""
+
+    def __init__(self, limit: int) -> None:
+        self._semaphore = asyncio.Semaphore(max(1, limit))
+        self.waiting = 0
+
+    async def acquire(self, on_long_wait: Callable[[int], Awaitable[None]]) -> None:
+        if not self._semaphore.locked():
+            await self._semaphore.acquire()
+            return
+        self.waiting += 1
+        position = self.waiting
+        acquiring = asyncio.ensure_future(self._semaphore.acquire())
+        try:
+            done, _ = await asyncio.wait({acquiring}, timeout=WAIT_NOTICE_SECONDS)
+            if not done:
+                await on_long_wait(position)
+            await acquiring
+        except BaseException:
+            if acquiring.done() and not acquiring.cancelled():
+                self._semaphore.release()
+            acquiring.cancel()
+            raise
+        finally:
+            self.waiting -= 1
+
+    def release(self) -> None:
+        self._semaphore.release()
+
+
+class ThrottledEditor(Generic[T]):
+    """Receives updates on a worker thread and edits one message at most once a second.
+
+    Used for streamed answer text and for re-index progress. Updates that arrive while an edit is in
+    flight or within the interval are dropped: the final message replaces them anyway.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        show: Callable[[str], Awaitable[None]],
+        render_update: Callable[[T], str],
+    ) -> None:
+        self._loop = loop
+        self._show = show
+        self._render = render_update
+        self._last_edit = float("-inf")
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def from_worker(self, update: T) -> None:
+        """The service's callback (`on_partial`, `progress`): hop back onto the event loop."""
+        if not self._closed:
+            self._loop.call_soon_threadsafe(self._offer, update)
+
+    def _offer(self, update: T) -> None:
+        if self._closed:
+            return
+        busy = self._task is not None and not self._task.done()
+        if not busy and time.monotonic() - self._last_edit >= EDIT_INTERVAL_SECONDS:
+            self._last_edit = time.monotonic()
+            self._task = self._loop.create_task(self._edit(self._render(update)))
+
+    async def _edit(self, content: str) -> None:
+        try:
+            await self._show(content)
+        except discord.HTTPException as exc:  # a lost intermediate edit is harmless; the final one matters
+            log.debug("intermediate edit failed: %s", exc)
+
+    async def close(self) -> None:
+        """Stop editing and wait for an edit in flight, so the final message lands last."""
+        self._closed = True
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+AskFunction = Callable[..., Answer]
+
+
+class Answerer:
+    """Runs `service.ask` in a worker thread within the concurrency limit and delivers the result."""
+
+    def __init__(self, ask: AskFunction, *, max_concurrent: int, deadline_seconds: float) -> None:
+        self._ask = ask
+        self.slots = Slots(max_concurrent)
+        self._deadline_seconds = deadline_seconds
+
+    async def answer(self, question: str, history: History, target: AnswerTarget) -> Delivered | None:
+        """Answer and deliver; every failure becomes one short message (and a log line), never a raise."""
+        try:
+            return await self._answer(question, history, target)
+        except DeliveryError as exc:
+            log.error("could not deliver the answer to %r: %s", question[:80], exc)
+        except BriefbotError as exc:
+            await _fail_quietly(target, render.render_error(str(exc)))
+        except TimeoutError:
+            log.warning("answer deadline (%.0f s) passed for %r", self._deadline_seconds, question[:80])
+            await _fail_quietly(target, render.render_error(TIMEOUT_MESSAGE))
+        except Exception:
+            log.exception("answering %r failed", question[:80])
+            await _fail_quietly(target, render.render_error(GENERIC_APOLOGY))
+        return None
+
+    async def _answer(self, question: str, history: History, target: AnswerTarget) -> Delivered:
+        await self.slots.acquire(lambda position: target.show(render.render_wait_notice(position)))
+        try:
+            answer = await self._generate(question, history.turns, target)
+        finally:
+            self.slots.release()
+        notes = [render.render_trim_note(len(history.turns), history.dropped)] if history.dropped else []
+        messages = await target.deliver(render.render_answer(answer, notes=notes))
+        return Delivered(answer, messages, (*history.all_turns, turn_of(answer)))
+
+    async def _generate(self, question: str, turns: tuple[Turn, ...], target: AnswerTarget) -> Answer:
+        publisher: ThrottledEditor[str] = ThrottledEditor(
+            asyncio.get_running_loop(), target.show, render.render_partial
+        )
+        try:
+            call = asyncio.to_thread(self._ask, question, history=turns, on_partial=publisher.from_worker)
+            return await asyncio.wait_for(call, timeout=self._deadline_seconds)
+        finally:
+            await publisher.close()
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """An answer that reached Discord, its messages, and the conversation including it."""
+
+    answer: Answer
+    messages: list[discord.Message]
+    turns: tuple[Turn, ...]
+
+
+def turn_of(answer: Answer) -> Turn:
+    return Turn(question=answer.question, answer=answer.text.strip() or render.NO_ANSWER_TEXT)
+
+
+class DeliveryError(Exception):
+    """Discord refused the answer itself, even after a retry."""
+
+
+async def _fail_quietly(target: AnswerTarget, text: str) -> None:
+    try:
+        await target.fail(text)
+    except discord.HTTPException as exc:
+        log.error("could not tell the user about a failure: %s", exc)

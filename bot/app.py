@@ -1,0 +1,90 @@
+"""The `commands.Bot` subclass: intents, shared state, command-tree sync and the last-resort error handler."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.answering import GENERIC_APOLOGY, Answerer, Cooldown
+from bot.conversations import ConversationStore
+from bot.targets import NO_MENTIONS
+from retrieval.errors import BriefbotError
+from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ADMIN_ONLY_MESSAGE = "Only members with the Manage Server permission can re-index."
+
+
+class BriefBot(commands.Bot):
+    """Holds the one service and the per-process state every handler shares."""
+
+    def __init__(self, settings: Settings, service: object) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # no prefix commands; mentions are questions
+            intents=discord.Intents.default(),  # no privileged intents: mentions and replies carry content
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+        )
+        self.settings = settings
+        self.service = service
+        self.conversations = ConversationStore()
+        self.cooldown = Cooldown(settings.user_cooldown_seconds)
+        self.answerer = Answerer(
+            service.ask,  # type: ignore[attr-defined]
+            max_concurrent=settings.max_concurrent_answers,
+            deadline_seconds=settings.answer_deadline_seconds,
+        )
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        from bot.commands import BriefbotCommands
+        from bot.listeners import ConversationListener
+
+        await self.add_cog(BriefbotCommands(self))
+        await self.add_cog(ConversationListener(self))
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """To the dev guild when configured (instant), else globally (can take a while to appear)."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.settings.dev_guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """One short ephemeral message; the traceback goes to the log only."""
+        original = getattr(error, "original", error)
+        if isinstance(error, app_commands.MissingPermissions):
+            text = ADMIN_ONLY_MESSAGE
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use this command here."
+        elif isinstance(original, BriefbotError):
+            text = str(original)
+        else:
+            log.error(
+                "command %s failed", interaction.command and interaction.command.name, exc_info=original
+            )
+            text = GENERIC_APOLOGY
+        await send_ephemeral(interaction, render.render_error(text))
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral notice whether or not the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.error("could not send an error notice: %s", exc)

@@ -1,0 +1,229 @@
+"""`briefbot` command line: the same service the Discord bot uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from retrieval.errors import BriefbotError
+from retrieval.models import Answer, IndexProgress, IndexReport
+from retrieval.settings import Settings
+
+console = Console(stderr=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args, settings) or 0)
+    except BriefbotError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {"data_dir": Path(args.data_dir)} if getattr(args, "data_dir", None) else {}
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
+    parser.add_argument("--data-dir", help="index and state folder (default: BRIEFBOT_DATA_DIR or ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="index files/folders, or every configured source")
+    index.add_argument("paths", nargs="*", type=Path)
+    index.add_argument("--rebuild", action="store_true", help="build a new index and switch to it atomically")
+    index.set_defaults(handler=_cmd_index)
+
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--as-of", type=_parse_datetime, help="answer as of this date (YYYY-MM-DD)")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=_cmd_ask)
+
+    brief = sub.add_parser("brief", help="print the brief of a time window")
+    brief.add_argument("--topic")
+    brief.add_argument("--as-of", type=_parse_datetime)
+    brief.add_argument("--hours", type=int, default=24, help="window length before --as-of (default 24)")
+    brief.add_argument("--json", action="store_true")
+    brief.set_defaults(handler=_cmd_brief)
+
+    evaluate = sub.add_parser("eval", help="retrieval and answer evaluation on a realtimeqa-dev folder")
+    evaluate.add_argument("dir", type=Path)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=_cmd_eval)
+
+    conflicts = sub.add_parser("eval-conflicts", help="contradiction detection on an rgb-conflicts folder")
+    conflicts.add_argument("dir", type=Path)
+    conflicts.add_argument("--json", action="store_true")
+    conflicts.set_defaults(handler=_cmd_eval_conflicts)
+
+    sources = sub.add_parser("sources", help="list, add or remove configured sources")
+    sources.add_argument("action", choices=["list", "add", "remove"])
+    sources.add_argument("kind", nargs="?", choices=["folder", "feed", "url"])
+    sources.add_argument("value", nargs="?")
+    sources.set_defaults(handler=_cmd_sources)
+
+    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def _parse_datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(hour=23, minute=59) if len(value) <= 10 else parsed
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _service(settings: Settings):  # type: ignore[no-untyped-def]
+    from retrieval.service import BriefbotService
+
+    return BriefbotService.from_settings(settings)
+
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    with _progress_bar() as on_progress:
+        report = service.index(args.paths or None, rebuild=args.rebuild, progress=on_progress)
+    _print_report(report)
+    return 0
+
+
+def _progress_bar():  # type: ignore[no-untyped-def]
+    """A rich progress bar fed by IndexProgress updates."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar():  # type: ignore[no-untyped-def]
+        columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.fields[detail]}"))
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task("index", total=None, detail="")
+
+            def update(p: IndexProgress) -> None:
+                detail = f"unchanged {p.unchanged}, failed {p.failed}"
+                progress.update(task, total=p.total, completed=p.done, detail=detail)
+
+            yield update
+
+    return bar()
+
+
+def _print_report(report: IndexReport) -> None:
+    console.print(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"removed {report.removed}, merged duplicates {report.merged_duplicates}, "
+        f"chunks embedded {report.chunks_embedded}, failures {len(report.failures)} "
+        f"({report.seconds:.1f} s)"
+    )
+    for failure in report.failures:
+        console.print(f"  [yellow]skipped[/yellow] {failure.origin}: {failure.reason}")
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    answer = _service(settings).ask(args.question, as_of=args.as_of)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    """Plain-text answer with a numbered source list (title, outlet, date, link)."""
+    lines = [answer.text]
+    for d in answer.disagreements:
+        sides = "; ".join(f"{text} {''.join(f'[{n}]' for n in cites)}" for text, cites in d.sides)
+        lines.append(f"Sources disagree on {d.topic}: {sides}")
+    if answer.note:
+        lines.append(f"({answer.note})")
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            when = c.published.isoformat() if c.published else "undated"
+            link = f" <{c.url}>" if c.url else ""
+            lines.append(f"[{c.n}] {c.title} — {c.outlet}, {when}{link}")
+    return "\n".join(lines)
+
+
+def _cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    brief = service.brief(as_of=args.as_of, topic=args.topic, window_hours=args.hours)
+    if args.json:
+        print(brief.model_dump_json(indent=2))
+    else:
+        from retrieval.brief import render_brief_markdown
+
+        print(render_brief_markdown(brief))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.evaluation import run_eval
+
+    result = run_eval(args.dir, settings)
+    _print_result(result, args.json)
+    return 0
+
+
+def _cmd_eval_conflicts(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.conflict_eval import evaluate_conflicts
+    from retrieval.embeddings import embeddings_from_settings
+
+    result = evaluate_conflicts(args.dir / "cases.jsonl", embeddings_from_settings(settings))
+    _print_result(result, args.json)
+    return 0
+
+
+def _print_result(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+
+
+def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval import sources
+
+    handlers: dict[str, Callable[[], object]] = {
+        "list": lambda: sources.list_sources(settings),
+        "add": lambda: sources.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
+        "remove": lambda: sources.remove_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
+    }
+    result = handlers[args.action]()
+    print(result if isinstance(result, str) else json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _need(value: str | None, name: str) -> str:
+    if not value:
+        raise BriefbotError(f"`briefbot sources add|remove` needs a {name} (folder, feed or url, then the value).")
+    return value
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import run_bot
+
+    run_bot(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

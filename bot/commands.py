@@ -1,0 +1,175 @@
+"""Slash commands `/ask`, `/sources` and `/reindex`: defer, one service call off the loop, render, send."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.answering import Delivered, ThrottledEditor
+from bot.app import ADMIN_ONLY_MESSAGE, send_ephemeral
+from bot.conversations import History
+from bot.listeners import is_my_thread, thread_turns
+from bot.targets import NO_MENTIONS, InteractionTarget
+from retrieval.errors import BriefbotError
+from retrieval.models import IndexProgress, IndexReport
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+THREAD_NAME_CHARS = 100  # Discord's limit for a thread name
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+AUTOCOMPLETE_CACHE_SECONDS = 60.0
+REINDEX_RUNNING_MESSAGE = "A re-index is already running. I'll be ready for another one when it finishes."
+FOLLOW_UP_HINT = "Ask follow-up questions here: mention me or reply to one of my messages."
+
+
+def is_index_admin(member: discord.Member | discord.User) -> bool:
+    """Manage Server (or Administrator) on the guild itself; channel overwrites don't count."""
+    if not isinstance(member, discord.Member):
+        return False
+    permissions = member.guild_permissions
+    return permissions.administrator or permissions.manage_guild
+
+
+def require_index_admin(interaction: discord.Interaction) -> bool:
+    """Runtime re-check behind `default_member_permissions`, which server admins can override."""
+    if not is_index_admin(interaction.user):
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return True
+
+
+class BriefbotCommands(commands.Cog):
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+        self.reindex_lock = asyncio.Lock()
+        self._choices: tuple[float, list[str]] | None = None
+
+    # --- /ask ------------------------------------------------------------------------------
+    @app_commands.command(name="ask", description="Ask about the indexed news; the answer cites its sources.")
+    @app_commands.describe(question="What do you want to know?")
+    async def ask(
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]
+    ) -> None:
+        wait = self.bot.cooldown.retry_after(interaction.user.id)
+        if wait:
+            await send_ephemeral(
+                interaction, render.render_error(f"Please wait {wait:.0f} s before asking again.")
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        channel = interaction.channel
+        thread_id = (
+            channel.id if isinstance(channel, discord.Thread) and is_my_thread(channel, self.bot) else None
+        )
+        earlier = (
+            await thread_turns(self.bot, channel) if isinstance(channel, discord.Thread) and thread_id else ()
+        )
+        delivered = await self.bot.answerer.answer(question, History(earlier), InteractionTarget(interaction))
+        if delivered is None:
+            return
+        keys = [m.id for m in delivered.messages] + ([thread_id] if thread_id else [])
+        self.bot.conversations.remember(keys, delivered.turns)
+        if thread_id is None:
+            await self._start_thread(delivered, question)
+
+    async def _start_thread(self, delivered: Delivered, question: str) -> None:
+        """Replies to slash-command answers reach bots without their text, so follow-ups get a thread."""
+        head = delivered.messages[0]
+        if not isinstance(head.channel, discord.TextChannel):
+            return
+        try:
+            thread = await head.create_thread(
+                name=render.truncate(question, THREAD_NAME_CHARS),
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
+            hint = await thread.send(FOLLOW_UP_HINT, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:  # e.g. no Create Public Threads permission: answer stands alone
+            log.info("could not start a follow-up thread: %s", exc)
+            return
+        self.bot.conversations.remember([thread.id, hint.id], delivered.turns)
+
+    # --- /sources --------------------------------------------------------------------------
+    @app_commands.command(
+        name="sources", description="What is indexed: counts, newest articles, last index time."
+    )
+    @app_commands.describe(query="Filter by outlet or title")
+    async def sources(self, interaction: discord.Interaction, query: str | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        stats = await asyncio.to_thread(self.bot.service.stats)  # type: ignore[attr-defined]
+        await interaction.followup.send(
+            embed=render.render_stats(stats, query=query), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @sources.autocomplete("query")
+    async def sources_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        options = await self._titles_and_outlets()
+        return [app_commands.Choice(name=o, value=o) for o in render.autocomplete_choices(options, current)]
+
+    async def _titles_and_outlets(self) -> list[str]:
+        now = time.monotonic()
+        if self._choices is None or now - self._choices[0] > AUTOCOMPLETE_CACHE_SECONDS:
+            options = await asyncio.to_thread(self.bot.service.list_titles_and_outlets)  # type: ignore[attr-defined]
+            self._choices = (now, list(options))
+        return self._choices[1]
+
+    # --- /reindex --------------------------------------------------------------------------
+    @app_commands.command(name="reindex", description="Re-index the configured sources (admins only).")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @app_commands.check(require_index_admin)
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        if self.reindex_lock.locked():
+            await send_ephemeral(interaction, render.render_error(REINDEX_RUNNING_MESSAGE))
+            return
+        async with self.reindex_lock:
+            await interaction.response.defer(thinking=True)
+            report = await self._run_index(interaction)
+            self._choices = None
+        if report is not None:
+            await _finish(interaction, render.render_index_report(report))
+
+    async def _run_index(self, interaction: discord.Interaction) -> IndexReport | None:
+        async def show(content: str) -> None:
+            await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
+
+        editor: ThrottledEditor[IndexProgress] = ThrottledEditor(
+            asyncio.get_running_loop(), show, render.render_index_progress
+        )
+        try:
+            return await asyncio.to_thread(self.bot.service.index, None, progress=editor.from_worker)  # type: ignore[attr-defined]
+        except BriefbotError as exc:
+            await editor.close()
+            await _finish(interaction, render.render_error(str(exc)))
+        except Exception:
+            log.exception("re-index failed")
+            await editor.close()
+            await _finish(interaction, render.render_error("The re-index failed; the error was logged."))
+        finally:
+            await editor.close()
+        return None
+
+
+async def _finish(interaction: discord.Interaction, content: str) -> None:
+    """The final word of a long command; if the 15-minute token expired, post in the channel."""
+    try:
+        await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("could not edit the command's message (%s); posting instead", exc)
+        channel = interaction.channel
+        if isinstance(channel, discord.abc.Messageable):
+            await channel.send(content, allowed_mentions=NO_MENTIONS)
+
+
+__all__ = ["ADMIN_ONLY_MESSAGE", "BriefbotCommands", "is_index_admin", "require_index_admin"]

@@ -1,0 +1,132 @@
+"""Questions by message: a mention asks; a reply to an answer, or a message in a follow-up thread, continues.
+
+The bot has no Message Content intent. Discord still gives a bot the text of messages that mention
+it, and a reply pings (mentions) the author of the replied-to message, so replies to the bot's own
+messages are readable. Messages that neither mention nor reply to the bot arrive without text and
+are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot import render
+from bot.conversations import History, rebuild_from_reply_chain, rebuild_thread
+from bot.targets import NO_MENTIONS, MessageTarget
+from retrieval.models import Turn
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+log = logging.getLogger(__name__)
+
+UNREADABLE_REPLY = (
+    "I can't read replies to slash-command answers (Discord hides their text from bots). "
+    "Mention me in your reply, or ask in the answer's thread."
+)
+EMPTY_MENTION = "Ask me a question after the mention, e.g. “@briefbot what did the US say?”."
+
+
+class ConversationListener(commands.Cog):
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.guild is None:
+            return
+        replied = await _replied_message(message)
+        reply_to_me = replied is not None and replied.author.id == me.id
+        in_my_thread = _is_my_thread(message.channel, me.id)
+        mentioned = any(user.id == me.id for user in message.mentions)
+        if not (mentioned or reply_to_me or in_my_thread):
+            return
+        question = re.sub(rf"<@!?{me.id}>", "", message.content).strip()
+        if not question:
+            await self._explain_unreadable(message, mentioned=mentioned, reply_to_me=reply_to_me)
+            return
+        earlier = await self._earlier_turns(message, replied if reply_to_me else None, in_my_thread)
+        await self._answer(message, question, earlier)
+
+    async def _answer(self, message: discord.Message, question: str, earlier: tuple[Turn, ...]) -> None:
+        wait = self.bot.cooldown.retry_after(message.author.id)
+        if wait:
+            await message.reply(
+                render.render_error(f"Please wait {wait:.0f} s before asking again."),
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+                delete_after=max(wait, 5.0),
+            )
+            return
+        target = MessageTarget(message)
+        await target.show(render.render_partial(""))
+        delivered = await self.bot.answerer.answer(question, History(earlier), target)
+        if delivered is None:
+            return
+        keys = [m.id for m in delivered.messages]
+        if _is_my_thread(message.channel, self.bot.user.id if self.bot.user else 0):
+            keys.append(message.channel.id)
+        self.bot.conversations.remember(keys, delivered.turns)
+
+    async def _earlier_turns(
+        self, message: discord.Message, replied: discord.Message | None, in_my_thread: bool
+    ) -> tuple[Turn, ...]:
+        """From memory when we have it, else rebuilt from Discord (after a restart)."""
+        me_id = self.bot.user.id if self.bot.user else 0
+        remembered = self.bot.conversations.get(replied.id) if replied is not None else None
+        if remembered is not None:
+            return remembered
+        if in_my_thread and isinstance(message.channel, discord.Thread):
+            return await thread_turns(self.bot, message.channel)
+        if replied is not None:
+            return await rebuild_from_reply_chain(replied, me_id)
+        return ()
+
+    async def _explain_unreadable(
+        self, message: discord.Message, *, mentioned: bool, reply_to_me: bool
+    ) -> None:
+        """A ping without readable text: say what to do instead of ignoring the user."""
+        if not mentioned:
+            return  # a plain message in a follow-up thread: not for us
+        text = UNREADABLE_REPLY if reply_to_me else EMPTY_MENTION
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.info("could not explain an unreadable message: %s", exc)
+
+
+async def thread_turns(bot: BriefBot, thread: discord.Thread) -> tuple[Turn, ...]:
+    """The conversation of a follow-up thread, from memory or rebuilt from the thread itself."""
+    remembered = bot.conversations.get(thread.id)
+    if remembered is not None:
+        return remembered
+    return await rebuild_thread(thread, bot.user.id if bot.user else 0)
+
+
+def is_my_thread(channel: object, bot: BriefBot) -> bool:
+    return bot.user is not None and _is_my_thread(channel, bot.user.id)
+
+
+async def _replied_message(message: discord.Message) -> discord.Message | None:
+    reference = message.reference
+    if reference is None or reference.message_id is None:
+        return None
+    if isinstance(reference.resolved, discord.Message):
+        return reference.resolved
+    cached = reference.cached_message
+    if cached is not None:
+        return cached
+    try:
+        return await message.channel.fetch_message(reference.message_id)
+    except discord.HTTPException:
+        return None
+
+
+def _is_my_thread(channel: object, bot_user_id: int) -> bool:
+    return isinstance(channel, discord.Thread) and channel.owner_id == bot_user_id

@@ -1,0 +1,320 @@
+"""Pure rendering: service models in, Discord-sized messages out. Every Discord limit lives here.
+
+Nothing in this module talks to Discord; it only builds strings and `discord.Embed` objects, so
+the limits (2,000-char content, 4,096-char descriptions, 25 fields, 6,000 chars per message) are
+tested without a bot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import discord
+
+from retrieval.models import Answer, Article, Citation, IndexProgress, IndexReport, IndexStats
+
+MAX_CONTENT_CHARS = 2000
+MAX_EMBED_DESCRIPTION_CHARS = 4096
+MAX_EMBED_TITLE_CHARS = 256
+MAX_EMBED_FIELDS = 25
+MAX_FIELD_NAME_CHARS = 256
+MAX_FIELD_VALUE_CHARS = 1024
+MAX_FOOTER_CHARS = 2048
+MAX_EMBED_TOTAL_CHARS = 6000  # per message: the sum over all its embeds
+MAX_EMBEDS_PER_MESSAGE = 10
+MAX_SOURCE_TITLE_CHARS = 180
+MAX_ERROR_CHARS = 300
+MAX_DISAGREEMENTS_SHOWN = 5
+
+ANSWER_COLOUR = discord.Colour.blurple()
+REFUSAL_COLOUR = discord.Colour.orange()
+SOURCES_TITLE = "Sources"
+NO_ANSWER_TEXT = "Nothing in the indexed sources answers this question."
+
+CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+# Preferred cut points, best first; a cut goes right after the match.
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
+_SENTENCE_END = re.compile(r"[.!?…][)\"'”’]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*[)\"'”’]*\s+")
+_LINE_END = re.compile(r"\n\s*")
+_WORD_END = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """One Discord message: content plus embeds, already within every limit."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+
+
+# --- splitting -------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut `text` into pieces of at most `limit` chars whose concatenation is exactly `text`.
+
+    Cuts prefer paragraph, then sentence, then line, then word boundaries, and never fall inside
+    a `[n]` citation.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        cut = _best_cut(text, start, start + limit)
+        pieces.append(text[start:cut])
+        start = cut
+    if start < len(text) or not pieces:
+        pieces.append(text[start:])
+    return pieces
+
+
+def _best_cut(text: str, start: int, end: int) -> int:
+    """The best cut position in (start, end]; halfway-or-later boundaries win over earlier ones."""
+    window = text[start:end]
+    half = len(window) // 2
+    fallback = 0
+    for pattern in (_PARAGRAPH_END, _SENTENCE_END, _LINE_END, _WORD_END):
+        ends = [m.end() for m in pattern.finditer(window)]
+        ends = [e for e in ends if e > 0 and not _inside_citation(text, start + e)]
+        if ends and ends[-1] >= half:
+            return start + ends[-1]
+        if ends and not fallback:
+            fallback = ends[-1]
+    if fallback:
+        return start + fallback
+    return _hard_cut(text, start, end)
+
+
+def _inside_citation(text: str, position: int) -> bool:
+    """True when cutting at `position` would split a citation such as `[12]` or `[1, 2]`."""
+    opening = text.rfind("[", max(0, position - 40), position)
+    if opening == -1:
+        return False
+    match = CITATION.match(text, opening)
+    return match is not None and opening < position < match.end()
+
+
+def _hard_cut(text: str, start: int, end: int) -> int:
+    """No boundary at all: cut at `end`, moved back before a citation it would split."""
+    cut = end
+    while cut > start + 1 and _inside_citation(text, cut):
+        cut -= 1
+    return cut
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Shorten to at most `limit` chars at a boundary, marking the cut."""
+    if len(text) <= limit:
+        return text
+    head = split_text(text, max(1, limit - len(ellipsis)))[0].rstrip()
+    return head + ellipsis
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def render_answer(answer: Answer, *, notes: Sequence[str] = ()) -> list[RenderedMessage]:
+    """The final answer: text embeds with `[n]` markers, then the numbered source list."""
+    if answer.refused:
+        return _pack([_refusal_embed(answer, notes)])
+    embeds = _text_embeds(answer.text or NO_ANSWER_TEXT, title=answer.question)
+    embeds.extend(_source_embeds(answer.citations))
+    _add_disagreements(embeds[0], answer)
+    footer = _footer(answer, notes)
+    if footer:
+        embeds[-1].set_footer(text=truncate(footer, MAX_FOOTER_CHARS))
+    return _pack(embeds)
+
+
+def _refusal_embed(answer: Answer, notes: Sequence[str]) -> discord.Embed:
+    text = answer.text.strip() or NO_ANSWER_TEXT
+    embed = discord.Embed(
+        title=truncate(answer.question or "No answer", MAX_EMBED_TITLE_CHARS),
+        description=truncate(text, MAX_EMBED_DESCRIPTION_CHARS),
+        colour=REFUSAL_COLOUR,
+    )
+    footer = _footer(answer, notes)
+    if footer:
+        embed.set_footer(text=truncate(footer, MAX_FOOTER_CHARS))
+    return embed
+
+
+def _text_embeds(text: str, *, title: str) -> list[discord.Embed]:
+    """The answer text over as many embeds as it needs; only the first carries the question."""
+    budget = MAX_EMBED_DESCRIPTION_CHARS
+    pieces = [p for p in split_text(text.strip(), budget) if p.strip()] or [NO_ANSWER_TEXT]
+    embeds = []
+    for i, piece in enumerate(pieces):
+        embed = discord.Embed(description=piece, colour=ANSWER_COLOUR)
+        if i == 0 and title:
+            embed.title = truncate(title, MAX_EMBED_TITLE_CHARS)
+        embeds.append(embed)
+    return embeds
+
+
+def source_line(citation: Citation) -> str:
+    """`[n] **Title** · Outlet, 2024-06-19 · <url>`; the `<>` keeps links from unfurling."""
+    title = discord.utils.escape_markdown(
+        truncate(citation.title.strip() or "Untitled", MAX_SOURCE_TITLE_CHARS)
+    )
+    parts = [f"[{citation.n}] **{title}**", discord.utils.escape_markdown(citation.outlet)]
+    if citation.published:
+        parts[-1] += f", {citation.published.isoformat()}"
+    if citation.url:
+        parts.append(f"<{citation.url}>")
+    return " · ".join(parts)
+
+
+def source_list(citations: Sequence[Citation]) -> str:
+    return "\n".join(source_line(c) for c in sorted(citations, key=lambda c: c.n))
+
+
+def _source_embeds(citations: Sequence[Citation]) -> list[discord.Embed]:
+    if not citations:
+        return []
+    pieces = split_text(source_list(citations), MAX_EMBED_DESCRIPTION_CHARS)
+    embeds = []
+    for i, piece in enumerate(pieces):
+        title = SOURCES_TITLE if i == 0 else f"{SOURCES_TITLE} (continued)"
+        embeds.append(discord.Embed(title=title, description=piece.strip(), colour=ANSWER_COLOUR))
+    return embeds
+
+
+def _add_disagreements(embed: discord.Embed, answer: Answer) -> None:
+    """Sources that disagree, as fields of the first embed (kept small to respect the total)."""
+    for item in answer.disagreements[:MAX_DISAGREEMENTS_SHOWN]:
+        sides = "\n".join(f"• {text} " + "".join(f"[{n}]" for n in numbers) for text, numbers in item.sides)
+        if len(embed) + len(sides) + len(item.topic) > MAX_EMBED_TOTAL_CHARS - 500:
+            return
+        embed.add_field(
+            name=truncate(f"Sources disagree: {item.topic}", MAX_FIELD_NAME_CHARS),
+            value=truncate(sides or "-", MAX_FIELD_VALUE_CHARS),
+            inline=False,
+        )
+
+
+def _footer(answer: Answer, notes: Sequence[str]) -> str:
+    lines = list(notes)
+    if answer.note:
+        lines.append(answer.note)
+    if answer.unsupported:
+        lines.append(f"{len(answer.unsupported)} sentence(s) lost their citation: no source supported them.")
+    if not answer.refused:
+        lines.append("LLM answer" if answer.mode == "llm" else "Extractive answer (quoted from the sources)")
+    return "\n".join(lines)
+
+
+def _pack(embeds: Sequence[discord.Embed]) -> list[RenderedMessage]:
+    """Group embeds into messages: at most 10 per message and 6,000 chars in total."""
+    messages: list[RenderedMessage] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if current and (size + length > MAX_EMBED_TOTAL_CHARS or len(current) >= MAX_EMBEDS_PER_MESSAGE):
+            messages.append(RenderedMessage(embeds=current))
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        messages.append(RenderedMessage(embeds=current))
+    return messages
+
+
+# --- streaming and status --------------------------------------------------------------------
+
+
+def render_partial(text: str) -> str:
+    """The answer so far, as message content while it streams (mentions neutralised)."""
+    suffix = "\n\n*…writing*"
+    body = discord.utils.escape_mentions(text.strip()) or "*Reading the sources…*"
+    return truncate(body, MAX_CONTENT_CHARS - len(suffix)) + suffix
+
+
+def render_error(message: str) -> str:
+    """One short line for the user; never a traceback."""
+    first_line = (message.strip().splitlines() or ["Something went wrong."])[0]
+    return "⚠️ " + truncate(discord.utils.escape_mentions(first_line), MAX_ERROR_CHARS)
+
+
+def render_wait_notice(position: int) -> str:
+    return truncate(
+        f"⏳ Busy right now: {position} question(s) ahead of yours. Your answer will follow here.",
+        MAX_CONTENT_CHARS,
+    )
+
+
+def render_trim_note(kept_turns: int, dropped_turns: int) -> str:
+    return (
+        f"This conversation is long: the {dropped_turns} oldest exchange(s) were left out; "
+        f"the answer uses the last {kept_turns}."
+    )
+
+
+def render_index_progress(progress: IndexProgress) -> str:
+    line = (
+        f"🔄 Re-indexing: {progress.done} of {progress.total} articles done · "
+        f"{progress.added} added · {progress.updated} updated · "
+        f"{progress.unchanged} unchanged (skipped) · {progress.failed} failed"
+    )
+    if progress.current:
+        line += f"\nNow: {discord.utils.escape_markdown(truncate(progress.current, 200))}"
+    return truncate(line, MAX_CONTENT_CHARS)
+
+
+def render_index_report(report: IndexReport) -> str:
+    lines = [
+        f"✅ Re-index finished in {report.seconds:.1f} s: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed, "
+        f"{len(report.failures)} failed, {report.chunks_embedded} chunks embedded."
+    ]
+    for failure in report.failures[:10]:
+        lines.append(f"• {truncate(failure.origin, 150)}: {truncate(failure.reason, 150)}")
+    if len(report.failures) > 10:
+        lines.append(f"…and {len(report.failures) - 10} more failures (see the log).")
+    return truncate(discord.utils.escape_mentions("\n".join(lines)), MAX_CONTENT_CHARS)
+
+
+def render_stats(stats: IndexStats, *, query: str | None = None) -> discord.Embed:
+    """What is indexed: counts, outlets, newest articles, last index time."""
+    last = stats.last_indexed.strftime("%Y-%m-%d %H:%M UTC") if stats.last_indexed else "never"
+    embed = discord.Embed(
+        title="Indexed sources",
+        description=f"**{stats.articles}** articles · **{stats.chunks}** chunks · last indexed {last}",
+        colour=ANSWER_COLOUR,
+    )
+    outlets = stats.outlets
+    newest = stats.newest
+    if query:
+        needle = query.casefold()
+        outlets = tuple(o for o in outlets if needle in o[0].casefold())
+        newest = tuple(a for a in newest if needle in a.title.casefold() or needle in a.outlet.casefold())
+    if outlets:
+        value = "\n".join(f"{discord.utils.escape_markdown(name)}: {count}" for name, count in outlets[:20])
+        embed.add_field(name="Outlets", value=truncate(value, MAX_FIELD_VALUE_CHARS), inline=False)
+    if newest:
+        value = "\n".join(_newest_line(a) for a in newest)
+        embed.add_field(name="Newest", value=truncate(value, MAX_FIELD_VALUE_CHARS), inline=False)
+    if query and not outlets and not newest:
+        embed.add_field(name="No match", value=truncate(f"Nothing listed matches “{query}”.", 200))
+    if stats.embedder:
+        embed.set_footer(text=truncate(f"Embedder: {stats.embedder}", MAX_FOOTER_CHARS))
+    return embed
+
+
+def _newest_line(article: Article) -> str:
+    line = f"**{discord.utils.escape_markdown(truncate(article.title, 120))}**"
+    line += f" · {discord.utils.escape_markdown(article.outlet)}"
+    if article.published:
+        line += f", {article.published.isoformat()}"
+    return line + (f" · <{article.url}>" if article.url else "")
+
+
+def autocomplete_choices(options: Sequence[str], typed: str, limit: int = 25) -> list[str]:
+    """Outlet/title choices containing what was typed (Discord allows 25, each ≤ 100 chars)."""
+    needle = typed.casefold().strip()
+    matches = [o for o in options if needle in o.casefold()] if needle else list(options)
+    return [truncate(o, 100) for o in matches[:limit]]

@@ -1,0 +1,277 @@
+"""The offline answer: the retrieved sentences that best answer the question, each cited, or a refusal.
+
+With no LLM this is what users read, so it picks sentences that *answer* (they hold the kind of thing
+the question asks for: a name for "who", a number for "how many") rather than ones that only restate it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import Stemmer
+from langchain_core.embeddings import Embeddings
+
+from retrieval.models import Answer, Citation, ScoredChunk
+
+REFUSAL_TEXT = "I couldn't find this in my sources."
+MIN_SENTENCE_CHARS = 25
+MAX_SENTENCE_CHARS = 600
+MAX_SENTENCES_PER_CHUNK = 40
+# Sentence score = weighted sum of these parts, each in [0, 1].
+SIMILARITY_WEIGHT = 0.40
+COVERAGE_WEIGHT = 0.35
+RANK_WEIGHT = 0.10
+ANSWER_TYPE_WEIGHT = 0.15
+RESTATING_PENALTY = 0.15  # a sentence that adds (almost) nothing beyond the question's own words
+NEAR_DUPLICATE_COSINE = 0.92
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen)s?\b",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+)
+_DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|last (?:week|month|year))\b")
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’.-]*[a-zA-Z]\b|\b[A-Z]{2,}\b")
+_STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours out over own same she should so
+    some such than that the their theirs them then there these they this those through to too under until
+    up very was we were what when where which while who whom whose why will with would you your yours
+    said says according new one recently week weeks this year last first
+    name named called type kind following following""".split()
+)
+_QUESTION_FILLER = frozenset("which what who whom whose when where why how".split())
+
+
+class _QuestionKind:
+    NUMBER = "number"
+    DATE = "date"
+    NAME = "name"
+    DESCRIPTION = "description"  # why/how/what-is-the-purpose: no span type to check, so no bonus
+    OTHER = "other"
+
+
+_KIND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bwhy\b|\bhow (?:did|does|do|is|was|will|can)\b|\bwhat (?:happened|is happening)\b|"
+                r"\bwhat (?:is|was|are|were) (?:the |one of the |a )?(?:primary |main |key |significant )?"
+                r"(?:purpose|goal|reason|focus|concern|issue|significance|role|origin|definition)\b|"
+                r"\bwhat (?:significant|unique|special)\b|\bwhat is unique\b|\bknown for\b", re.I),
+     _QuestionKind.DESCRIPTION),
+    (re.compile(r"\bhow (?:many|much|old|long|far|big|tall|often)\b|\bwhat (?:percentage|percent|number|"
+                r"share|age|amount|price|proportion)\b|\bwhat was the (?:maximum|minimum|total)\b", re.I),
+     _QuestionKind.NUMBER),
+    (re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month)\b|\bwhich (?:year|date|day|month)\b", re.I),
+     _QuestionKind.DATE),
+    (re.compile(r"\bwho(?:m|se)?\b|\bwhich\b|\bwhere\b|\bwhat is the name\b|\bwhat was the name\b", re.I),
+     _QuestionKind.NAME),
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One sentence of one retrieved chunk, with the parts of its score (kept apart for evaluation)."""
+
+    sentence: str
+    source: int  # index into the retrieved sources, 0 = best ranked
+    similarity: float
+    coverage: float
+    answer_type: float
+    restating: bool
+
+    def score(self, n_sources: int) -> float:
+        rank_prior = 1.0 - self.source / max(n_sources, 1)
+        return (
+            SIMILARITY_WEIGHT * self.similarity
+            + COVERAGE_WEIGHT * self.coverage
+            + RANK_WEIGHT * rank_prior
+            + ANSWER_TYPE_WEIGHT * self.answer_type
+            - (RESTATING_PENALTY if self.restating else 0.0)
+        )
+
+
+def extractive_answer(
+    question: str,
+    sources: Sequence[ScoredChunk],
+    embeddings: Embeddings,
+    *,
+    refusal_threshold: float,
+    max_sentences: int = 3,
+) -> Answer:
+    """Answer with up to `max_sentences` retrieved sentences, each followed by `[n]`; refuse on weak evidence."""
+    answer, evidence = answer_and_evidence(question, sources, embeddings, max_sentences=max_sentences)
+    return answer if evidence >= refusal_threshold else refusal(question)
+
+
+def answer_and_evidence(
+    question: str, sources: Sequence[ScoredChunk], embeddings: Embeddings, *, max_sentences: int = 3
+) -> tuple[Answer, float]:
+    """The best answer the sources allow, never refused unless empty, and its evidence score.
+
+    Kept apart from the refusal decision so the evaluation can sweep thresholds without re-embedding.
+    """
+    candidates = score_sentences(question, sources, embeddings)
+    if not candidates:
+        return refusal(question), float("-inf")
+    ranked = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
+    chosen = _pick(ranked, len(sources), max_sentences)
+    return _compose(question, chosen, sources), evidence_score(ranked[0], len(sources))
+
+
+def refusal(question: str) -> Answer:
+    return Answer(question=question, text=REFUSAL_TEXT, refused=True, mode="extractive")
+
+
+def evidence_score(best: _Candidate, n_sources: int) -> float:
+    """How well the best sentence answers the question; compared with `Settings.refusal_threshold`."""
+    return best.score(n_sources)
+
+
+def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: Embeddings) -> list[_Candidate]:
+    """Every usable sentence of the sources with its score parts; sentences are embedded in one batch."""
+    pairs = [(i, s) for i, src in enumerate(sources) for s in _sentences(src.chunk.text)]
+    if not pairs:
+        return []
+    vectors = np.asarray(embeddings.embed_documents([s for _, s in pairs]), dtype=np.float32)
+    query = np.asarray(embeddings.embed_query(question), dtype=np.float32)
+    similarities = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-9, None)
+    terms = _weighted_terms(question)
+    kind = question_kind(question)
+    question_stems = set(terms)
+    return [
+        _Candidate(
+            sentence=sentence,
+            source=i,
+            similarity=float(max(similarities[j], 0.0)),
+            coverage=_coverage(terms, sentence),
+            answer_type=_answer_type_match(kind, sentence, question),
+            restating=_novelty(sentence, question_stems) < 0.25,
+        )
+        for j, (i, sentence) in enumerate(pairs)
+    ]
+
+
+def question_kind(question: str) -> str:
+    for pattern, kind in _KIND_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return _QuestionKind.OTHER
+
+
+def _pick(ranked: list[_Candidate], n_sources: int, limit: int) -> list[_Candidate]:
+    """The best sentences, at most one per chunk and no two saying the same thing."""
+    chosen: list[_Candidate] = []
+    used_sources: set[int] = set()
+    floor = ranked[0].score(n_sources) * 0.6
+    for candidate in ranked:
+        if len(chosen) >= limit or candidate.score(n_sources) < floor:
+            break
+        if candidate.source in used_sources or _repeats(candidate.sentence, chosen):
+            continue
+        chosen.append(candidate)
+        used_sources.add(candidate.source)
+    return chosen
+
+
+def _repeats(sentence: str, chosen: list[_Candidate]) -> bool:
+    words = set(_stems(sentence))
+    for other in chosen:
+        other_words = set(_stems(other.sentence))
+        if words and len(words & other_words) / len(words | other_words) >= 0.7:
+            return True
+    return False
+
+
+def _compose(question: str, chosen: list[_Candidate], sources: Sequence[ScoredChunk]) -> Answer:
+    """`sentence [n]` for each chosen sentence; numbers are dense in order of use."""
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for candidate in chosen:
+        if candidate.source not in numbers:
+            numbers[candidate.source] = len(numbers) + 1
+            chunk = sources[candidate.source].chunk
+            citations.append(
+                Citation(
+                    n=numbers[candidate.source], article_id=chunk.article_id, chunk_id=chunk.id,
+                    title=chunk.title, url=chunk.url, published=chunk.published, outlet=chunk.outlet,
+                    quote=candidate.sentence,
+                )
+            )
+        parts.append(f"{candidate.sentence} [{numbers[candidate.source]}]")
+    return Answer(question=question, text=" ".join(parts), citations=tuple(citations), mode="extractive")
+
+
+def _sentences(text: str) -> list[str]:
+    found: list[str] = []
+    for paragraph in re.split(r"\n+", text):
+        for sentence in _SENTENCE_END.split(paragraph.strip()):
+            sentence = sentence.strip()
+            if MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS and _WORD.search(sentence):
+                found.append(sentence)
+    return found[:MAX_SENTENCES_PER_CHUNK]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def _stems(text: str) -> list[str]:
+    words = [w.lower().strip(".'’-") for w in _WORD.findall(text)]
+    return _stemmer().stemWords([w for w in words if w and w not in _STOP_WORDS])
+
+
+def _weighted_terms(question: str) -> dict[str, float]:
+    """Question content terms; names and numbers weigh double, being what pins a passage down."""
+    weights: dict[str, float] = {}
+    for index, word in enumerate(_WORD.findall(question)):
+        lower = word.lower().strip(".'’-")
+        if not lower or lower in _STOP_WORDS or lower in _QUESTION_FILLER:
+            continue
+        stem = _stemmer().stemWord(lower)
+        is_name = index > 0 and word[0].isupper()
+        weights[stem] = max(weights.get(stem, 0.0), 2.0 if is_name or word[0].isdigit() else 1.0)
+    return weights
+
+
+def _coverage(terms: dict[str, float], sentence: str) -> float:
+    if not terms:
+        return 0.0
+    present = set(_stems(sentence))
+    return sum(w for t, w in terms.items() if t in present) / sum(terms.values())
+
+
+def _novelty(sentence: str, question_stems: set[str]) -> float:
+    """Share of the sentence's content words that the question does not already contain."""
+    words = _stems(sentence)
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w not in question_stems) / len(words)
+
+
+def _answer_type_match(kind: str, sentence: str, question: str) -> float:
+    """1 when the sentence holds something of the asked-for kind that the question itself doesn't."""
+    asked = question.lower()
+    if kind == _QuestionKind.DESCRIPTION:
+        return 0.0
+    if kind == _QuestionKind.NUMBER:
+        found = [m.group(0) for m in _NUMBER.finditer(sentence)]
+    elif kind == _QuestionKind.DATE:
+        found = [m.group(0) for m in _DATE.finditer(sentence)]
+    else:
+        body = sentence[1:] if kind == _QuestionKind.NAME else sentence
+        found = [m.group(0) for m in _CAPITALISED.finditer(body)]
+        found += [] if kind == _QuestionKind.NAME else [m.group(0) for m in _NUMBER.finditer(sentence)]
+    return 1.0 if any(f.lower() not in asked for f in found) else 0.0

@@ -1,0 +1,231 @@
+"""The one service the command line and the bot both call."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from langchain_core.embeddings import Embeddings
+
+from retrieval.errors import IndexEmptyError
+from retrieval.indexer import Indexer, ProgressCallback
+from retrieval.loaders import load_paths
+from retrieval.models import Answer, Article, IndexReport, IndexStats, ScoredChunk, Turn
+from retrieval.settings import Settings
+from retrieval.store import ChromaStore
+
+if TYPE_CHECKING:
+    from retrieval.brief_models import Brief
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS_FOR_RETRIEVAL = 2
+NEWEST_ARTICLES_SHOWN = 5
+Answerer = Callable[[str, Sequence[ScoredChunk], Sequence[Turn], Callable[[str], None] | None], Answer]
+
+
+class BriefbotService:
+    """Index, ask, brief. Synchronous; callers on an event loop run it in a worker thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings,
+        store: ChromaStore,
+        searcher: object,
+        chat: object | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.store = store
+        self.searcher = searcher
+        self.chat = chat
+        self.indexer = Indexer(store, embeddings, settings.data_dir / "index.lock")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BriefbotService:
+        from retrieval.embeddings import embeddings_from_settings
+        from retrieval.search import HybridSearcher
+
+        embeddings = embeddings_from_settings(settings)
+        store = ChromaStore.from_settings(settings, embeddings)
+        chat = None
+        if settings.has_llm:
+            from retrieval.llm import ChatClient
+
+            chat = ChatClient.from_settings(settings)
+        return cls(settings, embeddings, store, HybridSearcher(store, embeddings), chat)
+
+    # --- indexing ----------------------------------------------------------------------------
+    def index(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        rebuild: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Index the given files/folders, or every configured source when `paths` is None."""
+        if paths:
+            articles, failures = load_paths(paths)
+            roots = [str(p) for p in paths]
+            return self.indexer.index(
+                articles, failures=failures, rebuild=rebuild, progress=progress,
+                remove_scope=lambda origin: any(origin == r or origin.startswith(r.rstrip("/") + "/") for r in roots),
+            )
+        return self._index_configured_sources(rebuild=rebuild, progress=progress)
+
+    def _index_configured_sources(self, *, rebuild: bool, progress: ProgressCallback | None) -> IndexReport:
+        from retrieval import sources
+
+        config = sources.load_config(self.settings)
+        result = sources.collect_articles_from_settings(config, self.settings)
+        return self.indexer.index(
+            result.articles,
+            failures=result.failures,
+            remove_scope=lambda origin: True,
+            keep_origins=result.keep_origins,
+            merged_duplicates=result.merged_duplicates,
+            rebuild=rebuild,
+            progress=progress,
+        )
+
+    # --- answering ---------------------------------------------------------------------------
+    def retrieve(self, question: str, *, as_of: datetime | None = None, k: int | None = None) -> list[ScoredChunk]:
+        return list(self.searcher.search(question, k=k or self.settings.top_k, as_of=as_of or _now()))  # type: ignore[attr-defined]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        as_of: datetime | None = None,
+        history: Sequence[Turn] = (),
+        on_partial: Callable[[str], None] | None = None,
+        article_ids: Sequence[str] | None = None,
+    ) -> Answer:
+        """A cited answer, or a refusal when the sources don't hold one."""
+        question = question.strip()
+        if self.store.count_chunks() == 0:
+            raise IndexEmptyError("Nothing is indexed yet. An admin can run /reindex (or `briefbot index`).")
+        sources = self.retrieve(_retrieval_query(question, history), as_of=as_of)
+        if article_ids is not None:
+            allowed = set(article_ids)
+            sources = [s for s in sources if s.chunk.article_id in allowed]
+        answer = self._answer(question, sources, history, on_partial)
+        return self._with_disagreements(answer, question, sources)
+
+    def _answer(
+        self,
+        question: str,
+        sources: Sequence[ScoredChunk],
+        history: Sequence[Turn],
+        on_partial: Callable[[str], None] | None,
+    ) -> Answer:
+        from retrieval.extractive import extractive_answer
+
+        def extractive(q: str, s: Sequence[ScoredChunk]) -> Answer:
+            return extractive_answer(q, s, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
+
+        if self.chat is None or not sources:
+            return extractive(question, sources)
+        from retrieval.answer import LLMAnswerer
+
+        answerer = LLMAnswerer(self.chat, self.embeddings, fallback=extractive)  # type: ignore[arg-type]
+        return answerer.answer(question, sources, history=history, on_partial=on_partial)
+
+    def _with_disagreements(self, answer: Answer, question: str, sources: Sequence[ScoredChunk]) -> Answer:
+        """Surface sources that disagree on the asked fact instead of choosing silently."""
+        if answer.refused or not answer.citations:
+            return answer
+        try:
+            from retrieval.contradictions import attach_disagreements
+        except ImportError:
+            return answer
+        return attach_disagreements(answer, question, sources, self.embeddings)
+
+    def brief(
+        self, *, as_of: datetime | None = None, topic: str | None = None, window_hours: int = 24
+    ) -> Brief:
+        """The brief of the `window_hours` before `as_of`: stories, cited key points, contradictions."""
+        from retrieval.brief import build_brief
+
+        as_of = as_of or _now()
+        since = (as_of - timedelta(hours=window_hours)).date()
+        articles = self.articles(since=since, until=as_of.date())
+        return build_brief(
+            articles, as_of=as_of, window_hours=window_hours, topic=topic,
+            embeddings=self.embeddings, chat=self.chat,
+        )
+
+    # --- what is indexed ---------------------------------------------------------------------
+    def stats(self) -> IndexStats:
+        records = list(self.store.iter_articles())
+        outlets = Counter(str(r.get("outlet", "unknown")) for r in records)
+        newest = sorted(records, key=lambda r: str(r.get("published", "")), reverse=True)
+        last = self.store.last_indexed()
+        return IndexStats(
+            articles=len(records),
+            chunks=self.store.count_chunks(),
+            outlets=tuple(outlets.most_common()),
+            newest=tuple(_article_from_record(r) for r in newest[:NEWEST_ARTICLES_SHOWN]),
+            last_indexed=datetime.fromisoformat(last) if last else None,
+            embedder=self.store.embedder_id,
+        )
+
+    def list_titles_and_outlets(self) -> list[str]:
+        """Autocomplete choices for /sources: outlets first, then titles."""
+        records = list(self.store.iter_articles())
+        outlets = sorted({str(r.get("outlet", "")) for r in records if r.get("outlet")})
+        titles = sorted({str(r.get("title", "")) for r in records if r.get("title")})
+        return outlets + titles
+
+    def articles(self, *, since: date | None = None, until: date | None = None) -> list[Article]:
+        """Indexed articles (rebuilt from their chunks) published within [since, until]."""
+        records = {r["id"]: r for r in self.store.iter_articles()}
+        texts: dict[str, list[tuple[int, str, str]]] = {}
+        for chunk in self.store.iter_chunks():
+            texts.setdefault(chunk.article_id, []).append((chunk.n, chunk.kind, chunk.text))
+        found = []
+        for article_id, record in records.items():
+            article = _article_from_record(record, sorted(texts.get(article_id, [])))
+            if since and (article.published is None or article.published < since):
+                continue
+            if until and article.published and article.published > until:
+                continue
+            found.append(article)
+        return found
+
+
+def _retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up like "and what did the US say?" is retrieved together with the earlier questions."""
+    earlier = [turn.question for turn in history[-HISTORY_TURNS_FOR_RETRIEVAL:]]
+    return " ".join([*earlier, question]) if earlier else question
+
+
+def _article_from_record(record: dict[str, object], parts: Sequence[tuple[int, str, str]] = ()) -> Article:
+    published = str(record.get("published") or "")
+    outlets = record.get("outlets")
+    try:
+        outlet_list = tuple(json.loads(str(outlets))) if outlets else ()
+    except json.JSONDecodeError:
+        outlet_list = ()
+    return Article(
+        id=str(record["id"]),
+        title=str(record.get("title", "")),
+        url=str(record.get("url") or "") or None,
+        published=date.fromisoformat(published) if published else None,
+        outlet=str(record.get("outlet", "unknown")),
+        text=" ".join(text for _, kind, text in parts if kind == "body"),
+        key_points=tuple(text for _, kind, text in parts if kind == "key_point"),
+        contradictions=tuple(text for _, kind, text in parts if kind == "contradiction"),
+        outlets=outlet_list,
+        origin=str(record.get("origin", "")),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

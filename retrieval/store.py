@@ -1,0 +1,312 @@
+"""Chroma, embedded or server, behind one small class.
+
+Two collections make one index generation: `<gen>_chunks` (vectors + chunk metadata) and
+`<gen>_articles` (one record per article: content hash, chunk count, metadata). A pointer file
+names the live generation; a full rebuild writes a new generation and switches the pointer
+atomically, so readers never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.embeddings import Embeddings
+
+from retrieval.errors import EmbedderMismatchError
+from retrieval.models import Article, Chunk
+from retrieval.settings import Settings
+
+POINTER_FILE = "ACTIVE_GENERATION"
+FIRST_GENERATION = "briefbot_g1"
+GET_PAGE_SIZE = 2000
+PLACEHOLDER_VECTOR = [1.0]  # article records are looked up by id, never by vector
+
+
+def client_from_settings(settings: Settings) -> ClientAPI:
+    """An HttpClient when CHROMA_HOST is set, else an embedded PersistentClient under the data dir."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temp file in the same folder, fsync, os.replace: the file is either old or new, never torn."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class ChromaStore:
+    """The live index generation, re-read from the pointer file so other processes' switches are seen."""
+
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, state_dir: Path) -> None:
+        self.client = client
+        self.embeddings = embeddings
+        self.state_dir = state_dir
+        self._generation = ""
+        self._chunks: Collection | None = None
+        self._articles: Collection | None = None
+        self._writes = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embeddings: Embeddings) -> ChromaStore:
+        return cls(client_from_settings(settings), embeddings, settings.index_dir)
+
+    # --- generations -------------------------------------------------------------------------
+    @property
+    def embedder_id(self) -> str:
+        return str(getattr(self.embeddings, "model_id", type(self.embeddings).__name__))
+
+    @property
+    def dimension(self) -> int:
+        return int(getattr(self.embeddings, "dimension", 0))
+
+    def active_generation(self) -> str:
+        pointer = self.state_dir / POINTER_FILE
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            name = ""
+        return name or FIRST_GENERATION
+
+    def switch_to(self, generation: str) -> None:
+        write_atomically(self.state_dir / POINTER_FILE, generation + "\n")
+        self._generation = ""
+
+    def list_generations(self) -> list[str]:
+        names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+        return sorted({n.rsplit("_", 1)[0] for n in names if n.endswith(("_chunks", "_articles"))})
+
+    def drop_generation(self, generation: str) -> None:
+        for suffix in ("_chunks", "_articles"):
+            with contextlib.suppress(Exception):  # already gone is fine
+                self.client.delete_collection(generation + suffix)
+
+    def collections(self, generation: str | None = None) -> tuple[Collection, Collection]:
+        """(chunks, articles) of a generation (default: the live one), created if missing."""
+        name = generation or self.active_generation()
+        if generation is None and name == self._generation and self._chunks and self._articles:
+            return self._chunks, self._articles
+        chunks = self._open(name + "_chunks")
+        articles = self._open(name + "_articles", space="l2")
+        if generation is None:
+            self._generation, self._chunks, self._articles = name, chunks, articles
+        return chunks, articles
+
+    def _open(self, name: str, space: str = "cosine") -> Collection:
+        metadata = {"hnsw:space": space, "embedder": self.embedder_id, "dimension": self.dimension}
+        collection = self.client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
+        self._check_embedder(collection)
+        return collection
+
+    def _check_embedder(self, collection: Collection) -> None:
+        meta = collection.metadata or {}
+        built_by, built_dim = meta.get("embedder"), meta.get("dimension")
+        if built_by != self.embedder_id or int(built_dim or 0) != self.dimension:
+            raise EmbedderMismatchError(
+                f"The index was built with the embedder {built_by!r} ({built_dim} dimensions), but "
+                f"{self.embedder_id!r} ({self.dimension} dimensions) is configured. "
+                "Re-index with `briefbot index --rebuild`."
+            )
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the live index may have changed, here or in another process."""
+        stamp = self.state_dir / "last_indexed.json"
+        mtime = stamp.stat().st_mtime_ns if stamp.exists() else 0
+        return f"{self.active_generation()}:{mtime}:{self._writes}"
+
+    def mark_indexed(self, when_iso: str) -> None:
+        write_atomically(self.state_dir / "last_indexed.json", json.dumps({"last_indexed": when_iso}))
+        self._writes += 1
+
+    def last_indexed(self) -> str | None:
+        try:
+            data = json.loads((self.state_dir / "last_indexed.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        return str(data.get("last_indexed")) or None
+
+    # --- writes ------------------------------------------------------------------------------
+    def article_hashes(self, generation: str | None = None) -> dict[str, str]:
+        _, articles = self.collections(generation)
+        hashes: dict[str, str] = {}
+        for ids, metas in _paged(articles, include=["metadatas"]):
+            for article_id, meta in zip(ids, metas, strict=True):
+                hashes[article_id] = str((meta or {}).get("content_hash", ""))
+        return hashes
+
+    def replace_article(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        generation: str | None = None,
+    ) -> None:
+        """Upsert an article's chunks, delete its stale ones, then record its hash (last, so a crash
+        in between leaves the old hash and the article is redone next time)."""
+        chunk_col, article_col = self.collections(generation)
+        if chunks:
+            chunk_col.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=[list(v) for v in vectors],
+                documents=[c.text for c in chunks],
+                metadatas=[chunk_metadata(c) for c in chunks],
+            )
+        keep = {c.id for c in chunks}
+        stale = [i for i in chunk_col.get(where={"article_id": article.id}, include=[])["ids"] if i not in keep]
+        if stale:
+            chunk_col.delete(ids=stale)
+        article_col.upsert(
+            ids=[article.id],
+            embeddings=[PLACEHOLDER_VECTOR],
+            documents=[article.title],
+            metadatas=[article_metadata(article, content_hash, len(chunks))],
+        )
+        self._writes += 1
+
+    def delete_articles(self, article_ids: Sequence[str], generation: str | None = None) -> None:
+        chunk_col, article_col = self.collections(generation)
+        for article_id in article_ids:
+            chunk_col.delete(where={"article_id": article_id})
+        if article_ids:
+            article_col.delete(ids=list(article_ids))
+        self._writes += 1
+
+    # --- reads -------------------------------------------------------------------------------
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
+        chunk_col, _ = self.collections()
+        if chunk_col.count() == 0:
+            return []
+        result = chunk_col.query(
+            query_embeddings=[vector],
+            n_results=min(k, chunk_col.count()),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
+        metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
+        return [
+            (chunk_from_record(i, d or "", m or {}), 1.0 - float(dist))
+            for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        chunk_col, _ = self.collections()
+        for ids, metas, docs in _paged_docs(chunk_col):
+            for chunk_id, meta, doc in zip(ids, metas, docs, strict=True):
+                yield chunk_from_record(chunk_id, doc or "", meta or {})
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        """Article records (metadata dicts with `id`), for stats, autocomplete and briefs."""
+        _, article_col = self.collections()
+        for ids, metas in _paged(article_col, include=["metadatas"]):
+            for article_id, meta in zip(ids, metas, strict=True):
+                yield {"id": article_id, **(meta or {})}
+
+    def count_chunks(self, generation: str | None = None) -> int:
+        return self.collections(generation)[0].count()
+
+    def count_articles(self, generation: str | None = None) -> int:
+        return self.collections(generation)[1].count()
+
+    def as_langchain(self) -> Any:
+        """The live chunks as a `langchain_chroma.Chroma` on the injected client."""
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            client=self.client,
+            collection_name=self.active_generation() + "_chunks",
+            embedding_function=self.embeddings,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    return {
+        "article_id": chunk.article_id,
+        "n": chunk.n,
+        "title": chunk.title,
+        "url": chunk.url or "",
+        "published": chunk.published.isoformat() if chunk.published else "",
+        "published_day": chunk.published.toordinal() if chunk.published else -1,
+        "outlet": chunk.outlet,
+        "kind": chunk.kind,
+    }
+
+
+def chunk_from_record(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
+    published = meta.get("published") or ""
+    return Chunk(
+        id=chunk_id,
+        article_id=str(meta.get("article_id", chunk_id.rsplit(":", 1)[0])),
+        n=int(meta.get("n", 0)),
+        text=document,
+        title=str(meta.get("title", "")),
+        url=str(meta.get("url")) or None,
+        published=date.fromisoformat(str(published)) if published else None,
+        outlet=str(meta.get("outlet", "unknown")),
+        kind=meta.get("kind", "body"),
+    )
+
+
+def article_metadata(article: Article, content_hash: str, chunk_count: int) -> dict[str, str | int]:
+    return {
+        "content_hash": content_hash,
+        "chunks": chunk_count,
+        "title": article.title,
+        "url": article.url or "",
+        "published": article.published.isoformat() if article.published else "",
+        "published_day": article.published.toordinal() if article.published else -1,
+        "outlet": article.outlet,
+        "outlets": json.dumps(list(article.outlets or (article.outlet,))),
+        "origin": article.origin,
+    }
+
+
+def _paged(collection: Collection, include: list[Any]) -> Iterator[tuple[list[str], list[Any]]]:
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=GET_PAGE_SIZE, offset=offset)
+        if not page["ids"]:
+            return
+        yield page["ids"], list(page["metadatas"] or [{}] * len(page["ids"]))
+        offset += len(page["ids"])
+
+
+def _paged_docs(collection: Collection) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+    offset = 0
+    while True:
+        page = collection.get(include=["metadatas", "documents"], limit=GET_PAGE_SIZE, offset=offset)
+        if not page["ids"]:
+            return
+        yield page["ids"], list(page["metadatas"] or []), list(page["documents"] or [])
+        offset += len(page["ids"])

@@ -1,0 +1,54 @@
+"""Shared fixtures: real parts in temp dirs (embedded Chroma, the local embedder, the service)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrieval.settings import Settings
+
+pytest_plugins = ["tests.support.openai_server"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for tests: never read the developer's .env or an LLM key from the environment."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "seeds_dir": SEEDS_DIR,
+        "openai_base_url": None,
+        "openai_api_key": None,
+        "chroma_host": None,
+        "discord_token": None,
+        "embeddings": "local",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The real local embedder, loaded once per test session."""
+    from retrieval.embeddings import LocalMiniLMEmbeddings
+
+    return LocalMiniLMEmbeddings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def service(settings: Settings, embeddings):
+    """A real service on an embedded Chroma in a temp dir, with the real local embedder."""
+    from retrieval.search import HybridSearcher
+    from retrieval.service import BriefbotService
+    from retrieval.store import ChromaStore
+
+    store = ChromaStore.from_settings(settings, embeddings)
+    return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))

@@ -1,0 +1,91 @@
+"""`/reindex`: admins only (Discord's permission and the bot's own re-check), progress, summary, one at a time."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+import simcord
+from discord import app_commands
+from filelock import FileLock
+
+from bot.app import ADMIN_ONLY_MESSAGE
+from bot.commands import REINDEX_RUNNING_MESSAGE, BriefbotCommands, is_index_admin
+from retrieval.settings import Settings
+from tests.support.discord_env import assert_nobody_pinged, make_world
+
+pytest_plugins = ["tests.support.discord_env"]
+
+
+def _original_edits(env: simcord.Env) -> list[str]:
+    return [
+        str(r.json.get("content"))
+        for r in env.http_requests
+        if r.method == "PATCH" and r.path.endswith("/messages/@original") and isinstance(r.json, dict)
+    ]
+
+
+async def test_a_member_without_manage_server_cannot_even_invoke_reindex(simcord_env: simcord.Env) -> None:
+    world = make_world(simcord_env)
+    assert "reindex" not in world.alice.available_commands(world.channel)
+    assert "reindex" in world.admin.available_commands(world.channel)
+    with pytest.raises(simcord.SetupError, match="default-member-permissions"):
+        await world.alice.slash(world.channel, "reindex")
+
+
+async def test_the_bot_rechecks_manage_server_when_discord_lets_a_member_through(
+    simcord_env: simcord.Env,
+) -> None:
+    world = make_world(simcord_env)
+    # A channel overwrite satisfies Discord's command visibility, but it is not Manage Server on the guild.
+    sneaky_channel = world.guild.create_text_channel(
+        "ops", overwrites={world.alice: discord.PermissionOverwrite(manage_guild=True)}
+    )
+    assert "reindex" in world.alice.available_commands(sneaky_channel)
+    member = world.alice.member
+    assert member is not None and not is_index_admin(member)
+    assert world.admin.member is not None and is_index_admin(world.admin.member)
+
+    result = await world.alice.slash(sneaky_channel, "reindex")
+
+    assert result.ephemeral and result.response is not None
+    assert ADMIN_ONLY_MESSAGE in result.response.content
+    (error,) = simcord_env.errors  # the check failure went through the tree's error handler
+    assert isinstance(error, app_commands.MissingPermissions)
+    assert not any("Re-index" in c for c in _original_edits(simcord_env))
+
+
+async def test_an_admin_sees_progress_and_a_summary(simcord_env: simcord.Env) -> None:
+    world = make_world(simcord_env)
+    result = await world.admin.slash(world.channel, "reindex")
+
+    assert result.deferred and result.response is not None
+    edits = _original_edits(simcord_env)
+    progress = [e for e in edits if e.startswith("🔄 Re-indexing:")]
+    assert progress and "of 3 articles done" in progress[0]
+    assert "unchanged (skipped)" in progress[0] and "failed" in progress[0]
+    summary = result.response.content
+    assert summary.startswith("✅ Re-index finished")
+    assert "3 unchanged" in summary and "0 failed" in summary  # the fixture indexed the same 3 files
+    assert edits[-1] == summary
+    assert_nobody_pinged(simcord_env)
+
+
+async def test_a_second_reindex_while_one_runs_is_refused_politely(
+    simcord_env: simcord.Env, bot_settings: Settings
+) -> None:
+    world = make_world(simcord_env)
+    cog = simcord_env.bot.get_cog("BriefbotCommands")
+    assert isinstance(cog, BriefbotCommands)
+    async with cog.reindex_lock:  # a /reindex of this bot is in progress
+        refused = await world.admin.slash(world.channel, "reindex")
+    assert refused.ephemeral and refused.response is not None
+    assert REINDEX_RUNNING_MESSAGE in refused.response.content
+
+    # Another process (e.g. `briefbot index`) holds the index's single-writer lock.
+    with FileLock(str(bot_settings.data_dir / "index.lock")):
+        busy = await world.admin.slash(world.channel, "reindex")
+    assert busy.response is not None
+    assert "already running" in busy.response.content and "Traceback" not in busy.response.content
+
+    done = await world.admin.slash(world.channel, "reindex")  # and afterwards it works again
+    assert done.response is not None and done.response.content.startswith("✅ Re-index finished")

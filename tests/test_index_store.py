@@ -1,0 +1,113 @@
+"""Store and indexer on a real embedded Chroma: idempotent, incremental, single writer, crash-safe swap."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from retrieval.errors import EmbedderMismatchError, ReindexRunningError
+from retrieval.models import Article
+from retrieval.store import ChromaStore
+from tests.conftest import SEEDS_DIR, make_settings
+
+
+def _article(n: int, text: str | None = None) -> Article:
+    body = text or (
+        f"Article number {n} reports that the council of town {n} approved a new budget. "
+        f"The budget adds {n * 10} buses to the fleet. Critics said the plan came too late."
+    )
+    return Article(id=f"art{n:03d}", title=f"Town {n} budget", url=f"https://news.example/{n}",
+                   published=date(2024, 5, n % 28 + 1), outlet="example", text=body, origin="feed-a")
+
+
+def _chunk_counts(service) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for chunk in service.store.iter_chunks():
+        counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
+    return counts
+
+
+def test_reindex_is_idempotent_and_unchanged_articles_cost_no_embedding(service) -> None:
+    articles = [_article(n) for n in range(1, 6)]
+    first = service.indexer.index(articles)
+    assert (first.added, first.unchanged) == (5, 0) and first.chunks_embedded >= 5
+    ids_before = sorted(c.id for c in service.store.iter_chunks())
+
+    second = service.indexer.index(articles)
+    assert (second.added, second.updated, second.unchanged, second.chunks_embedded) == (0, 0, 5, 0)
+    assert sorted(c.id for c in service.store.iter_chunks()) == ids_before  # no duplicates
+    assert all(c.id == f"{c.article_id}:{c.n}" for c in service.store.iter_chunks())
+
+
+def test_changed_article_replaces_all_its_chunks_and_gone_ones_are_removed(service) -> None:
+    long_text = " ".join(f"Sentence {i} says the harbour reopened with {i} new cranes." for i in range(60))
+    service.indexer.index([_article(1, long_text), _article(2), _article(3)], remove_scope=lambda o: True)
+    assert _chunk_counts(service)["art001"] > 1
+
+    report = service.indexer.index([_article(1, "Now it is short: the harbour stays closed."), _article(2)],
+                                   remove_scope=lambda o: True)
+    assert (report.updated, report.unchanged, report.removed) == (1, 1, 1)
+    counts = _chunk_counts(service)
+    assert counts == {"art001": 1, "art002": counts["art002"]}  # no stale chunks, art003 gone
+    [chunk] = [c for c in service.store.iter_chunks() if c.article_id == "art001"]
+    assert "stays closed" in chunk.text
+
+
+def test_seed_is_indexed_with_key_points_not_duplicated(service) -> None:
+    report = service.index([SEEDS_DIR])
+    assert report.added == 1 and not report.failures
+    chunks = list(service.store.iter_chunks())
+    kinds = {c.kind for c in chunks}
+    assert {"body", "key_point", "contradiction"} <= kinds
+    body = " ".join(c.text for c in chunks if c.kind == "body")
+    assert "deny arms trade allegations" not in body
+
+
+def test_embedder_mismatch_raises_a_clear_error(settings, embeddings) -> None:
+    store = ChromaStore.from_settings(settings, embeddings)
+    store.collections()
+
+    class OtherEmbedder(type(embeddings)):  # type: ignore[misc]
+        model_id = "some-other-model"
+
+    other = ChromaStore.from_settings(settings, OtherEmbedder.__new__(OtherEmbedder))
+    with pytest.raises(EmbedderMismatchError, match="Re-index with `briefbot index --rebuild`"):
+        other.collections()
+
+
+def test_second_writer_is_refused_at_once(service, settings) -> None:
+    holder = FileLock(str(settings.data_dir / "index.lock"))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with holder, pytest.raises(ReindexRunningError, match="already running"):
+        service.indexer.index([_article(1)])
+
+
+def test_rebuild_switches_atomically_and_keeps_previous_for_rollback(service) -> None:
+    service.indexer.index([_article(n) for n in range(1, 4)])
+    before = service.store.active_generation()
+    report = service.indexer.index([_article(n) for n in range(1, 5)], rebuild=True)
+    assert report.added == 4
+    after = service.store.active_generation()
+    assert after != before
+    assert set(service.store.list_generations()) == {before, after}
+    assert service.store.count_articles() == 4
+    hits = service.retrieve("How many buses does town 4 add?", k=3)
+    assert hits and hits[0].chunk.article_id == "art004"
+
+
+def test_reopen_after_clean_exit_finds_chunks_with_get_and_query(tmp_path: Path, embeddings) -> None:
+    settings = make_settings(tmp_path / "data")
+    store = ChromaStore.from_settings(settings, embeddings)
+    from retrieval.indexer import Indexer
+
+    Indexer(store, embeddings, settings.data_dir / "index.lock").index([_article(n) for n in range(1, 11)])
+    count = store.count_chunks()
+    del store
+
+    reopened = ChromaStore.from_settings(settings, embeddings)
+    assert reopened.count_chunks() == count
+    vector = embeddings.embed_query("buses town 7 budget")
+    assert any(c.article_id == "art007" for c, _ in reopened.query(vector, k=5))
