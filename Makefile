@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	BRIEFBOT_DATA_DIR=$(DEMO_DATA) $(BIN)/briefbot index seeds
 	BRIEFBOT_DATA_DIR=$(DEMO_DATA) $(BIN)/briefbot ask "Why did Putin visit North Korea, and what worries the US?"
-	BRIEFBOT_DATA_DIR=$(DEMO_DATA) $(BIN)/briefbot brief --all
+	BRIEFBOT_DATA_DIR=$(DEMO_DATA) $(BIN)/briefbot brief --as-of 2024-06-19
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -10,6 +10,7 @@ from retrieval.settings import Settings
 if TYPE_CHECKING:
     from discord.ext import commands
 
+    from bot.app import BriefbotServiceLike
     from retrieval.service import BriefbotService
 
 
@@ -17,7 +18,9 @@ class DiscordTokenMissingError(BriefbotError):
     """`briefbot run` needs the bot token."""
 
 
-def create_bot(settings: Settings | None = None, service: BriefbotService | None = None) -> commands.Bot:
+def create_bot(
+    settings: Settings | None = None, service: BriefbotService | BriefbotServiceLike | None = None
+) -> commands.Bot:
     """The whole bot from settings (read from the environment when none are given)."""
     from bot.app import BriefBot
 

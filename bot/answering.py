@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Protocol, TypeVar
 
 import discord
@@ -19,13 +19,12 @@ from bot import render
 from bot.conversations import History
 from bot.render import RenderedMessage
 from retrieval.errors import BriefbotError
-from retrieval.models import Answer, Turn
+from retrieval.models import Answer, ScoredChunk, Turn
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EDIT_INTERVAL_SECONDS = 1.0  # Discord rate-limits edits; one partial edit a second reads smoothly
-WAIT_NOTICE_SECONDS = 3.0  # tell the user they are queued when a slot takes longer than this
 GENERIC_APOLOGY = "Sorry, something went wrong while answering. The error was logged; please try again."
 TIMEOUT_MESSAGE = "Answering took too long, so I stopped. Please try again in a moment."
 
@@ -56,29 +55,27 @@ class Cooldown:
 
 
 class Slots:
-    """At most `limit` answers are generated at once; the others queue (FIFO, via the semaphore)."""
+    """At most `limit` answers are generated at once; the others queue (FIFO, via the semaphore).
+
+    A queued question waits for at least one whole answer to be generated (seconds, not
+    milliseconds), so the user is told at once that theirs is queued and how many are ahead.
+    """
 
     def __init__(self, limit: int) -> None:
         self._semaphore = asyncio.Semaphore(max(1, limit))
         self.waiting = 0
 
-    async def acquire(self, on_long_wait: Callable[[int], Awaitable[None]]) -> None:
+    async def acquire(self, on_queued: Callable[[int], Awaitable[None]]) -> None:
         if not self._semaphore.locked():
             await self._semaphore.acquire()
             return
         self.waiting += 1
-        position = self.waiting
-        acquiring = asyncio.ensure_future(self._semaphore.acquire())
         try:
-            done, _ = await asyncio.wait({acquiring}, timeout=WAIT_NOTICE_SECONDS)
-            if not done:
-                await on_long_wait(position)
-            await acquiring
-        except BaseException:
-            if acquiring.done() and not acquiring.cancelled():
-                self._semaphore.release()
-            acquiring.cancel()
-            raise
+            try:
+                await on_queued(self.waiting)
+            except discord.HTTPException as exc:  # the notice is a courtesy; the answer still comes
+                log.debug("queue notice failed: %s", exc)
+            await self._semaphore.acquire()
         finally:
             self.waiting -= 1
 
@@ -138,8 +135,16 @@ AskFunction = Callable[..., Answer]
 class Answerer:
     """Runs `service.ask` in a worker thread within the concurrency limit and delivers the result."""
 
-    def __init__(self, ask: AskFunction, *, max_concurrent: int, deadline_seconds: float) -> None:
+    def __init__(
+        self,
+        ask: AskFunction,
+        *,
+        max_concurrent: int,
+        deadline_seconds: float,
+        preview_sources: bool = False,
+    ) -> None:
         self._ask = ask
+        self._preview_sources = preview_sources
         self.slots = Slots(max_concurrent)
         self._deadline_seconds = deadline_seconds
 
@@ -170,14 +175,37 @@ class Answerer:
         return Delivered(answer, messages, (*history.all_turns, turn_of(answer)))
 
     async def _generate(self, question: str, turns: tuple[Turn, ...], target: AnswerTarget) -> Answer:
-        publisher: ThrottledEditor[str] = ThrottledEditor(
+        editor: ThrottledEditor[render.Preview] = ThrottledEditor(
             asyncio.get_running_loop(), target.show, render.render_partial
         )
+        feed = PreviewFeed(editor.from_worker)
         try:
-            call = asyncio.to_thread(self._ask, question, history=turns, on_partial=publisher.from_worker)
+            call = asyncio.to_thread(self._ask_with_preview, question, turns, feed)
             return await asyncio.wait_for(call, timeout=self._deadline_seconds)
         finally:
-            await publisher.close()
+            await editor.close()
+
+    def _ask_with_preview(self, question: str, turns: tuple[Turn, ...], feed: PreviewFeed) -> Answer:
+        """In the worker thread: the sources are shown as soon as they are found (when an LLM then
+        streams), then the text as it is written."""
+        on_sources = feed.on_sources if self._preview_sources else None
+        return self._ask(question, history=turns, on_partial=feed.on_partial, on_sources=on_sources)
+
+
+class PreviewFeed:
+    """Worker-thread side of a preview: keeps the latest state and hands snapshots to the editor."""
+
+    def __init__(self, publish: Callable[[render.Preview], None]) -> None:
+        self._publish = publish
+        self._current = render.Preview()
+
+    def on_sources(self, chunks: Sequence[ScoredChunk]) -> None:
+        self._current = replace(self._current, sources=render.preview_sources(chunks))
+        self._publish(self._current)
+
+    def on_partial(self, text: str) -> None:
+        self._current = replace(self._current, text=text)
+        self._publish(self._current)
 
 
 @dataclass(frozen=True)

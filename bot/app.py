@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
 
 import discord
 from discord import app_commands
@@ -13,6 +17,7 @@ from bot.answering import GENERIC_APOLOGY, Answerer, Cooldown
 from bot.conversations import ConversationStore
 from bot.targets import NO_MENTIONS
 from retrieval.errors import BriefbotError
+from retrieval.models import Answer, IndexProgress, IndexReport, IndexStats, ScoredChunk, Turn
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -20,10 +25,29 @@ log = logging.getLogger(__name__)
 ADMIN_ONLY_MESSAGE = "Only members with the Manage Server permission can re-index."
 
 
+class BriefbotServiceLike(Protocol):
+    """What the bot calls on `retrieval.service.BriefbotService` (all synchronous, run off the loop)."""
+
+    def ask(
+        self,
+        question: str,
+        *,
+        as_of: datetime | None = None,
+        history: Sequence[Turn] = (),
+        on_partial: Callable[[str], None] | None = None,
+        on_sources: Callable[[Sequence[ScoredChunk]], None] | None = None,
+    ) -> Answer: ...
+    def index(
+        self, paths: Sequence[Path] | None = None, *, progress: Callable[[IndexProgress], None] | None = None
+    ) -> IndexReport: ...
+    def stats(self) -> IndexStats: ...
+    def list_titles_and_outlets(self) -> list[str]: ...
+
+
 class BriefBot(commands.Bot):
     """Holds the one service and the per-process state every handler shares."""
 
-    def __init__(self, settings: Settings, service: object) -> None:
+    def __init__(self, settings: Settings, service: BriefbotServiceLike) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; mentions are questions
             intents=discord.Intents.default(),  # no privileged intents: mentions and replies carry content
@@ -35,9 +59,11 @@ class BriefBot(commands.Bot):
         self.conversations = ConversationStore()
         self.cooldown = Cooldown(settings.user_cooldown_seconds)
         self.answerer = Answerer(
-            service.ask,  # type: ignore[attr-defined]
+            service.ask,
             max_concurrent=settings.max_concurrent_answers,
             deadline_seconds=settings.answer_deadline_seconds,
+            # Sources are previewed while an LLM writes; an extractive answer is there at once anyway.
+            preview_sources=settings.has_llm,
         )
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
@@ -60,9 +86,7 @@ class BriefBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %d commands globally", len(synced))
 
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """One short ephemeral message; the traceback goes to the log only."""
         original = getattr(error, "original", error)
         if isinstance(error, app_commands.MissingPermissions):
@@ -72,9 +96,7 @@ class BriefBot(commands.Bot):
         elif isinstance(original, BriefbotError):
             text = str(original)
         else:
-            log.error(
-                "command %s failed", interaction.command and interaction.command.name, exc_info=original
-            )
+            log.error("command %s failed", interaction.command and interaction.command.name, exc_info=original)
             text = GENERIC_APOLOGY
         await send_ephemeral(interaction, render.render_error(text))
 

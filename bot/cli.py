@@ -18,17 +18,26 @@ from retrieval.models import Answer, IndexProgress, IndexReport
 from retrieval.settings import Settings
 
 console = Console(stderr=True)
+QUIET_LOGGERS = ("bm25s", "chromadb", "httpx", "httpcore", "openai", "discord", "trafilatura")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings(args)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     try:
         return int(args.handler(args, settings) or 0)
     except BriefbotError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+
+
+def configure_logging(level: str) -> None:
+    """Our log level for our code; chatty libraries stay at WARNING unless asked for DEBUG."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level.upper() != "DEBUG":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -207,8 +216,8 @@ def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         "add": lambda: sources.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
         "remove": lambda: sources.remove_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
     }
-    result = handlers[args.action]()
-    print(result if isinstance(result, str) else json.dumps(result, indent=2, default=str))
+    config = handlers[args.action]()
+    print(config.model_dump_json(indent=2) if hasattr(config, "model_dump_json") else config)
     return 0
 
 

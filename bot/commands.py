@@ -62,24 +62,18 @@ class BriefbotCommands(commands.Cog):
     ) -> None:
         wait = self.bot.cooldown.retry_after(interaction.user.id)
         if wait:
-            await send_ephemeral(
-                interaction, render.render_error(f"Please wait {wait:.0f} s before asking again.")
-            )
+            await send_ephemeral(interaction, render.render_error(f"Please wait {wait:.0f} s before asking again."))
             return
         await interaction.response.defer(thinking=True)
         channel = interaction.channel
-        thread_id = (
-            channel.id if isinstance(channel, discord.Thread) and is_my_thread(channel, self.bot) else None
-        )
-        earlier = (
-            await thread_turns(self.bot, channel) if isinstance(channel, discord.Thread) and thread_id else ()
-        )
+        thread_id = channel.id if isinstance(channel, discord.Thread) and is_my_thread(channel, self.bot) else None
+        earlier = await thread_turns(self.bot, channel) if isinstance(channel, discord.Thread) and thread_id else ()
         delivered = await self.bot.answerer.answer(question, History(earlier), InteractionTarget(interaction))
         if delivered is None:
             return
         keys = [m.id for m in delivered.messages] + ([thread_id] if thread_id else [])
         self.bot.conversations.remember(keys, delivered.turns)
-        if thread_id is None:
+        if thread_id is None and not delivered.answer.refused:
             await self._start_thread(delivered, question)
 
     async def _start_thread(self, delivered: Delivered, question: str) -> None:
@@ -99,13 +93,11 @@ class BriefbotCommands(commands.Cog):
         self.bot.conversations.remember([thread.id, hint.id], delivered.turns)
 
     # --- /sources --------------------------------------------------------------------------
-    @app_commands.command(
-        name="sources", description="What is indexed: counts, newest articles, last index time."
-    )
+    @app_commands.command(name="sources", description="What is indexed: counts, newest articles, last index time.")
     @app_commands.describe(query="Filter by outlet or title")
     async def sources(self, interaction: discord.Interaction, query: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        stats = await asyncio.to_thread(self.bot.service.stats)  # type: ignore[attr-defined]
+        stats = await asyncio.to_thread(self.bot.service.stats)
         await interaction.followup.send(
             embed=render.render_stats(stats, query=query), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -120,7 +112,7 @@ class BriefbotCommands(commands.Cog):
     async def _titles_and_outlets(self) -> list[str]:
         now = time.monotonic()
         if self._choices is None or now - self._choices[0] > AUTOCOMPLETE_CACHE_SECONDS:
-            options = await asyncio.to_thread(self.bot.service.list_titles_and_outlets)  # type: ignore[attr-defined]
+            options = await asyncio.to_thread(self.bot.service.list_titles_and_outlets)
             self._choices = (now, list(options))
         return self._choices[1]
 
@@ -148,7 +140,7 @@ class BriefbotCommands(commands.Cog):
             asyncio.get_running_loop(), show, render.render_index_progress
         )
         try:
-            return await asyncio.to_thread(self.bot.service.index, None, progress=editor.from_worker)  # type: ignore[attr-defined]
+            return await asyncio.to_thread(self.bot.service.index, None, progress=editor.from_worker)
         except BriefbotError as exc:
             await editor.close()
             await _finish(interaction, render.render_error(str(exc)))

@@ -65,7 +65,11 @@ class ConversationListener(commands.Cog):
             )
             return
         target = MessageTarget(message)
-        await target.show(render.render_partial(""))
+        try:
+            await target.show(render.render_partial(""))
+        except discord.HTTPException as exc:  # e.g. no Send Messages here: nothing we can say
+            log.warning("cannot reply in channel %s: %s", message.channel.id, exc)
+            return
         delivered = await self.bot.answerer.answer(question, History(earlier), target)
         if delivered is None:
             return
@@ -88,9 +92,7 @@ class ConversationListener(commands.Cog):
             return await rebuild_from_reply_chain(replied, me_id)
         return ()
 
-    async def _explain_unreadable(
-        self, message: discord.Message, *, mentioned: bool, reply_to_me: bool
-    ) -> None:
+    async def _explain_unreadable(self, message: discord.Message, *, mentioned: bool, reply_to_me: bool) -> None:
         """A ping without readable text: say what to do instead of ignoring the user."""
         if not mentioned:
             return  # a plain message in a follow-up thread: not for us

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 
 import discord
 
-from retrieval.models import Answer, Article, Citation, IndexProgress, IndexReport, IndexStats
+from retrieval.models import (
+    Answer,
+    Article,
+    Citation,
+    IndexProgress,
+    IndexReport,
+    IndexStats,
+    ScoredChunk,
+)
 
 MAX_CONTENT_CHARS = 2000
 MAX_EMBED_DESCRIPTION_CHARS = 4096
@@ -157,9 +165,7 @@ def _text_embeds(text: str, *, title: str) -> list[discord.Embed]:
 
 def source_line(citation: Citation) -> str:
     """`[n] **Title** · Outlet, 2024-06-19 · <url>`; the `<>` keeps links from unfurling."""
-    title = discord.utils.escape_markdown(
-        truncate(citation.title.strip() or "Untitled", MAX_SOURCE_TITLE_CHARS)
-    )
+    title = discord.utils.escape_markdown(truncate(citation.title.strip() or "Untitled", MAX_SOURCE_TITLE_CHARS))
     parts = [f"[{citation.n}] **{title}**", discord.utils.escape_markdown(citation.outlet)]
     if citation.published:
         parts[-1] += f", {citation.published.isoformat()}"
@@ -227,11 +233,43 @@ def _pack(embeds: Sequence[discord.Embed]) -> list[RenderedMessage]:
 # --- streaming and status --------------------------------------------------------------------
 
 
-def render_partial(text: str) -> str:
-    """The answer so far, as message content while it streams (mentions neutralised)."""
+@dataclass(frozen=True)
+class Preview:
+    """What an answer looks like while it is being written: the sources found, then the text so far."""
+
+    text: str = ""
+    sources: tuple[str, ...] = ()
+
+
+MAX_PREVIEW_SOURCES = 6
+
+
+def preview_sources(chunks: Sequence[ScoredChunk]) -> tuple[str, ...]:
+    """One line per retrieved article (best first): `Title · Outlet, date`."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for scored in chunks:
+        chunk = scored.chunk
+        if chunk.article_id in seen:
+            continue
+        seen.add(chunk.article_id)
+        line = f"{discord.utils.escape_markdown(truncate(chunk.title, 100))} · {chunk.outlet}"
+        lines.append(line + (f", {chunk.published.isoformat()}" if chunk.published else ""))
+    return tuple(lines[:MAX_PREVIEW_SOURCES])
+
+
+def render_partial(preview: Preview | str) -> str:
+    """The answer in progress as message content: sources first (as Perplexica does), then the text."""
+    if isinstance(preview, str):
+        preview = Preview(text=preview)
     suffix = "\n\n*…writing*"
-    body = discord.utils.escape_mentions(text.strip()) or "*Reading the sources…*"
-    return truncate(body, MAX_CONTENT_CHARS - len(suffix)) + suffix
+    head = ""
+    if preview.sources:
+        lines = "\n".join(f"• {line}" for line in preview.sources)
+        head = truncate(discord.utils.escape_mentions(f"**Reading:**\n{lines}"), MAX_CONTENT_CHARS // 2) + "\n\n"
+    body = discord.utils.escape_mentions(preview.text.strip()) or "*Reading the sources…*"
+    body = truncate(body, MAX_CONTENT_CHARS - len(head) - len(suffix))
+    return head + body + suffix
 
 
 def render_error(message: str) -> str:
@@ -242,7 +280,7 @@ def render_error(message: str) -> str:
 
 def render_wait_notice(position: int) -> str:
     return truncate(
-        f"⏳ Busy right now: {position} question(s) ahead of yours. Your answer will follow here.",
+        f"⏳ Busy right now: your question is number {position} in the queue. The answer will follow here.",
         MAX_CONTENT_CHARS,
     )
 

@@ -88,9 +88,7 @@ class MessageTarget:
 
     async def show(self, content: str) -> None:
         if self.placeholder is None:
-            self.placeholder = await self.message.reply(
-                content, mention_author=False, allowed_mentions=NO_MENTIONS
-            )
+            self.placeholder = await self.message.reply(content, mention_author=False, allowed_mentions=NO_MENTIONS)
         else:
             await self.placeholder.edit(content=content, allowed_mentions=NO_MENTIONS)
 

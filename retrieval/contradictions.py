@@ -9,15 +9,16 @@ names (capitalised spans) and negation. The same value written differently ("Dec
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from retrieval.chunking import split_sentences
 from retrieval.models import Answer, Disagreement, ScoredChunk
 
 ALIGN_MIN_COSINE = 0.55  # two statements are about the same thing only if this close (MiniLM cosine)
@@ -32,7 +33,13 @@ MAX_DISAGREEMENTS = 3
 TOPIC_CONTEXT_WORDS = 8
 
 _TOKEN = re.compile(r"\w+(?:[’'.\-]\w+)*|[^\w\s]")
-_NEGATIONS = frozenset({"not", "no", "never", "n't", "none", "neither", "nor", "without", "denied", "denies"})
+_NEGATIONS = frozenset({"not", "no", "never", "n't", "none", "neither", "nor", "without"})
+_AUXILIARIES = frozenset(
+    [
+        "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
+        "should", "may", "might", "be", "been",
+    ]
+)
 _ANTONYMS = {
     frozenset(pair)
     for pair in (
@@ -42,13 +49,20 @@ _ANTONYMS = {
     )
 }
 _HEDGES = frozenset(
-    "a an the at least about nearly almost around approximately more than over some up to roughly".split()
+    [
+        "a", "an", "the", "at", "least", "about", "nearly", "almost", "around", "approximately", "more",
+        "than", "over", "some", "up", "to", "roughly"
+    ]
 )
 _STOP = frozenset(
-    """a an the and or but of in on at to for from by with as is are was were be been being it its this
-    that these those he she they them his her their we you i not no has have had do does did will would
-    can could may might should than then there here who what when where which why how about after
-    before over under into out up down also just said says say""".split()
+    [
+        "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as",
+        "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those",
+        "he", "she", "they", "them", "his", "her", "their", "we", "you", "i", "not", "no", "has", "have",
+        "had", "do", "does", "did", "will", "would", "can", "could", "may", "might", "should", "than", "then",
+        "there", "here", "who", "what", "when", "where", "which", "why", "how", "about", "after", "before",
+        "over", "under", "into", "out", "up", "down", "also", "just", "said", "says", "say"
+    ]
 )
 _WH_KIND = (
     (re.compile(r"\b(when|date|what (day|year|month)|which (day|year))\b", re.I), "date"),
@@ -144,8 +158,15 @@ def _statements(source: int, group: str, text: str) -> list[_Statement]:
     found = []
     for sentence in split_sentences(text)[:MAX_STATEMENTS_PER_SOURCE]:
         tokens = tuple(_Token(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(sentence))
-        terms = frozenset(t.norm for t in tokens if t.norm.isalnum() and t.norm not in _STOP and len(t.norm) > 2)
-        found.append(_Statement(source, group, sentence, tokens, tuple(find_values(sentence)), terms))
+        values = tuple(find_values(sentence))
+        figures = [v for v in values if v.kind != "name"]
+        # key terms are the words around the figures: two datelines share "feb" and "2021", not a subject
+        terms = frozenset(
+            t.norm for t in tokens
+            if t.norm.isalnum() and t.norm not in _STOP and len(t.norm) > 2
+            and not any(v.start <= t.start < v.end for v in figures)
+        )
+        found.append(_Statement(source, group, sentence, tokens, values, terms))
     return found
 
 
@@ -308,13 +329,17 @@ def _only_values(statement: _Statement, region: tuple[int, int], values: list[Va
 
 
 def _negation_clash(left: _Statement, right: _Statement, li: tuple[int, int], ri: tuple[int, int]) -> _Clash | None:
+    """ "will raise" / "will not raise", or one word swapped for its opposite ("rose" / "fell")."""
     a = {t.norm for t in left.tokens[li[0] : li[1]]}
     b = {t.norm for t in right.tokens[ri[0] : ri[1]]}
     if max(li[1] - li[0], ri[1] - ri[0]) > MAX_NEGATION_REGION_TOKENS:
         return None
-    negation_differs = bool(a & _NEGATIONS) != bool(b & _NEGATIONS)
-    antonyms = any(frozenset((x, y)) in _ANTONYMS for x in a for y in b)
-    if not (negation_differs or antonyms):
+    negated = (a <= _NEGATIONS | _AUXILIARIES and bool(a & _NEGATIONS) and b <= _AUXILIARIES) or (
+        b <= _NEGATIONS | _AUXILIARIES and bool(b & _NEGATIONS) and a <= _AUXILIARIES
+    )
+    content_a, content_b = a - _HEDGES - {"any"}, b - _HEDGES - {"any"}
+    antonyms = len(content_a) == len(content_b) == 1 and frozenset(content_a | content_b) in _ANTONYMS
+    if not (negated or antonyms):
         return None
     return _Clash("negation", (left.source, left.text, None), (right.source, right.text, None), _topic(left, li))
 
@@ -423,7 +448,7 @@ def _components(count: int, edges: list[tuple[int, int, str]]) -> list[tuple[lis
         return i
 
     topics: dict[int, str] = {}
-    for a, b, topic in edges:
+    for a, b, _ in edges:
         parent[root(a)] = root(b)
     for a, _, topic in edges:
         topics.setdefault(root(a), topic)
@@ -501,20 +526,19 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD_NUMBERS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_WORD_NUMBER = re.compile(r"\b(?P<w>" + "|".join(_WORD_NUMBERS) + r")\b(?:\s(?P<scale>thousand|million|billion))?",
-                          re.IGNORECASE)
+    [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"
+    ])}
+_WORD_NUMBER = re.compile(
+    r"\b(?P<w>" + "|".join(_WORD_NUMBERS) + r")\b(?:\s(?P<scale>thousand|million|billion))?", re.IGNORECASE
+)
 _NAME_WORD = re.compile(r"[A-Z][\w’'&\-]*(?:\.[A-Z]\.?)*|[A-Z]\.")
+_DESCRIPTOR = re.compile(r"^[A-Z][a-z]+(?:-[a-z]+)+$")  # "Thirteen-year-old", "Zanzibar-born": not a name
 _NAME_JOINERS = frozenset({"of", "de", "da", "del", "van", "von", "bin", "al", "la", "le", "du", "&"})
 _NAME_NOISE = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "president", "ceo", "sir", "st"})
 _SENTENCE_STARTERS = _STOP | frozenset({"i", "after", "while", "despite", "nevertheless", "however",
                                         "upon", "both", "during", "since", "although", "if", "as"})
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\s*\n+\s*")
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Jr|Sr|No|Nos|vs|etc|Inc|Corp|Ltd|Co|U\.S|U\.K|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$"
-)
 
 
 @dataclass(frozen=True)
@@ -525,20 +549,6 @@ class Value:
     start: int
     end: int
     key: tuple[object, ...]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, not broken after common abbreviations ("Mr.", "Dec.", "U.S.")."""
-    pieces: list[str] = []
-    for piece in _SENTENCE_END.split(text):
-        piece = piece.strip()
-        if not piece:
-            continue
-        if pieces and _ABBREVIATION.search(pieces[-1]):
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    return pieces
 
 
 def find_values(sentence: str) -> list[Value]:
@@ -593,7 +603,8 @@ def _names(sentence: str, taken: list[tuple[int, int]]) -> list[Value]:
     run: list[re.Match[str]] = []
     for index, word in enumerate([*words, None]):
         token = word.group().strip(",;:()\"“”'‘’!?") if word else ""
-        is_name = bool(word and _NAME_WORD.match(token) and _free(taken, word.start(), word.end()))
+        is_name = bool(word and _NAME_WORD.match(token) and not _DESCRIPTOR.match(token)
+                       and _free(taken, word.start(), word.end()))
         if is_name and word is not None and index == 0 and token.lower() in _SENTENCE_STARTERS:
             is_name = False
         if is_name and word is not None:
@@ -635,8 +646,8 @@ def name_key(text: str) -> tuple[frozenset[str], str]:
 def name_tokens(text: str) -> frozenset[str]:
     """The words that identify a name: lowercased, unaccented, without titles, joiners and possessive 's."""
     plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    words = (re.sub(r"[’']s$", "", w) for w in re.findall(r"[\w’'&\-.]+", plain))
-    return frozenset(w.strip(".") for w in words if w.strip(".") and w not in _NAME_NOISE | _NAME_JOINERS)
+    words = (re.sub(r"[’']s$", "", w) for w in re.findall(r"[\w’'&\-]+", plain))
+    return frozenset(w for w in words if w and w not in _NAME_NOISE | _NAME_JOINERS)
 
 
 def compatible(left: Value, right: Value) -> bool:
@@ -650,5 +661,8 @@ def compatible(left: Value, right: Value) -> bool:
         if unit_a and unit_b and unit_a != unit_b:
             return False
         return abs(float(a) - float(b)) <= NUMBER_RELATIVE_TOLERANCE * max(abs(float(a)), abs(float(b)))  # type: ignore[arg-type]
-    (a_words, a_letters), (b_words, b_letters) = left.key, right.key
-    return bool(a_words & b_words) or a_letters == b_letters  # type: ignore[operator]
+    a_words, b_words = frozenset(map(str, left.key[0])), frozenset(map(str, right.key[0]))  # type: ignore[call-overload]
+    a_letters, b_letters = str(left.key[1]), str(right.key[1])
+    shared = {w for w in a_words & b_words if len(w) > 1}
+    # "J.F." cut off from "J.F. Lawton" by a sentence break is the same name
+    return bool(shared) or a_letters.startswith(b_letters) or b_letters.startswith(a_letters)

@@ -61,6 +61,17 @@ def _tracking(key: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+def story_url(url: str | None) -> str | None:
+    """The canonical URL if it can name one story; a site's front page (path `/`) cannot."""
+    if not url:
+        return None
+    canonical = canonical_url(url)
+    parts = urlsplit(canonical)
+    if parts.scheme not in DEFAULT_PORTS or (parts.path == "/" and not parts.query):
+        return None
+    return canonical
+
+
 def article_id_for_url(url: str) -> str:
     """Stable id from the canonical URL, so the same story gets the same id from any feed."""
     return hashlib.sha1(canonical_url(url).encode("utf-8")).hexdigest()[:12]
@@ -87,10 +98,12 @@ def jaccard(a: set[int], b: set[int]) -> float:
 def merge_duplicates(articles: list[Article]) -> tuple[list[Article], int]:
     """Keep one article per story (first-seen order); return them and how many were merged away."""
     groups = _UnionFind(len(articles))
-    first_with_url: dict[str, int] = {}
+    first_with_key: dict[str, int] = {}
     for index, article in enumerate(articles):
-        if article.url:
-            groups.union(first_with_url.setdefault(canonical_url(article.url), index), index)
+        url = story_url(article.url)
+        for key in (f"id:{article.id}", f"url:{url}" if url else None):  # equal ids are one article too
+            if key is not None:
+                groups.union(first_with_key.setdefault(key, index), index)
     for a, b in _near_duplicate_pairs(articles):
         groups.union(a, b)
     members: dict[int, list[int]] = {}

@@ -37,3 +37,7 @@ class LLMUnavailableError(BriefbotError):
 
 class BudgetExceededError(BriefbotError):
     """A user has spent their daily token budget."""
+
+
+class SourceError(BriefbotError):
+    """A source cannot be added or removed (unknown kind, missing folder, not configured)."""

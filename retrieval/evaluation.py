@@ -20,6 +20,7 @@ from typing import Any
 from retrieval.extractive import answer_and_evidence
 from retrieval.indexer import ProgressCallback
 from retrieval.models import ScoredChunk
+from retrieval.service import BriefbotService
 from retrieval.settings import Settings
 
 RECALL_KS = (1, 3, 5, 10)
@@ -67,11 +68,9 @@ def run_eval(
     thresholds: Sequence[float] = DEFAULT_TRADEOFF_THRESHOLDS,
 ) -> dict[str, Any]:
     """Index DIR/articles.jsonl into `settings.data_dir` (incrementally), then ask every question as of its date."""
-    from retrieval.service import BriefbotService
-
     service = BriefbotService.from_settings(settings)
     started = time.perf_counter()
-    service.index(paths=[data_dir / "articles.jsonl"], progress=progress)
+    report = service.index(paths=[data_dir / "articles.jsonl"], progress=progress)
     index_seconds = time.perf_counter() - started
     answerable = read_jsonl(data_dir / "questions.jsonl")
     unanswerable = read_jsonl(data_dir / "unanswerable.jsonl")
@@ -85,14 +84,17 @@ def run_eval(
     return summarise(answered, unanswered, settings.refusal_threshold, thresholds) | {
         "chunks": service.store.count_chunks(),
         "index_seconds": round(index_seconds, 2),
+        "index_added": report.added + report.updated,
+        "index_unchanged": report.unchanged,
+        "index_failures": len(report.failures),
     }
 
 
-def _ask(service: Any, question: dict[str, Any], settings: Settings) -> _Outcome:
+def _ask(service: BriefbotService, question: dict[str, Any], settings: Settings) -> _Outcome:
     """Retrieval is timed alone; the answer uses the first `top_k` of the same list, as `ask` would."""
     as_of = as_of_for(question["question_date"])
     started = time.perf_counter()
-    retrieved: list[ScoredChunk] = list(service.searcher.search(question["question"], k=RETRIEVAL_DEPTH, as_of=as_of))
+    retrieved: list[ScoredChunk] = service.retrieve(question["question"], as_of=as_of, k=RETRIEVAL_DEPTH)
     latency_ms = (time.perf_counter() - started) * 1000
     answer, evidence = answer_and_evidence(question["question"], retrieved[: settings.top_k], service.embeddings)
     return _Outcome(

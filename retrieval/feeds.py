@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from retrieval.dedupe import article_id_for_url, canonical_url
+from retrieval.dedupe import article_id_for_url, canonical_url, story_url
 from retrieval.errors import LoadError
 from retrieval.models import Article, Failure, Frozen
 from retrieval.pages import host_outlet, html_to_text
@@ -28,6 +28,7 @@ MAX_TITLE_CHARS = 300
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _PLAIN_DOCTYPE = re.compile(r"<!DOCTYPE\s[^>\[]*>", re.IGNORECASE)  # no internal subset
+_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 _UTF16_WITHOUT_BOM = {b"<\x00?\x00": "utf-16-le", b"\x00<\x00?": "utf-16-be"}
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
@@ -41,7 +42,9 @@ class ParsedFeed(Frozen):
 
 def guard_xml(content: bytes) -> bytes:
     """The document without a plain DOCTYPE; LoadError if it declares entities or an internal DTD subset."""
-    text, encoding = _text_for_scan(content)
+    original, encoding = _text_for_scan(content)
+    # CDATA is only text (feeds embed whole HTML pages in it): blank it, keeping every position.
+    text = _CDATA.sub(lambda match: " " * len(match.group()), original)
     if _ENTITY_DECLARATION.search(text):
         raise LoadError("parse error: entity declarations are not allowed")
     if not _DOCTYPE.search(text):
@@ -51,7 +54,7 @@ def guard_xml(content: bytes) -> bytes:
         raise LoadError("parse error: DOCTYPE with an internal subset is not allowed")
     if encoding == "latin-1":  # one character per byte: cut the same span out of the bytes
         return content[: plain.start()] + content[plain.end() :]
-    return (text[: plain.start()] + text[plain.end() :]).encode(encoding)
+    return (original[: plain.start()] + original[plain.end() :]).encode(encoding)
 
 
 def _text_for_scan(content: bytes) -> tuple[str, str]:
@@ -64,21 +67,28 @@ def _text_for_scan(content: bytes) -> tuple[str, str]:
     return content.decode(encoding, errors="replace"), encoding
 
 
-def parse_feed(content: bytes, *, feed_url: str, content_type: str | None = None) -> ParsedFeed:
-    """Entries of an RSS or Atom document; a malformed (bozo) feed is used if entries survive."""
+def parse_feed(
+    content: bytes, *, feed_url: str, content_type: str | None = None, base_url: str | None = None
+) -> ParsedFeed:
+    """Entries of an RSS or Atom document; a malformed (bozo) feed is used if entries survive.
+
+    `feed_url` is the configured address (the articles' origin); `base_url`, where the document
+    finally came from after redirects, resolves relative links.
+    """
     safe = guard_xml(content)
-    headers = {"content-location": feed_url, "content-type": content_type or "application/xml"}
+    base = base_url or feed_url
+    headers = {"content-location": base, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(io.BytesIO(safe), response_headers=headers, sanitize_html=True)
     if not parsed.entries:
         if parsed.bozo:
             raise LoadError(f"parse error: {_bozo_reason(parsed)}")
         if not parsed.get("version"):  # e.g. an HTML page given as a feed
             raise LoadError("parse error: not a feed")
-    outlet = _plain(parsed.feed.get("title", "")) or host_outlet(feed_url)
+    outlet = _plain(parsed.feed.get("title", "")) or host_outlet(base)
     articles: list[Article] = []
     failures: list[Failure] = []
     for position, entry in enumerate(parsed.entries[:MAX_ENTRIES_PER_FEED]):
-        article = entry_to_article(entry, feed_url=feed_url, outlet=outlet)
+        article = entry_to_article(entry, feed_url=feed_url, outlet=outlet, base_url=base)
         if article is None:
             origin = f"{feed_url} entry {position + 1}"
             failures.append(Failure(origin=origin, reason="parse error: empty entry"))
@@ -94,17 +104,18 @@ def _bozo_reason(parsed: Any) -> str:
     return message[:120]
 
 
-def entry_to_article(entry: Any, *, feed_url: str, outlet: str) -> Article | None:
+def entry_to_article(entry: Any, *, feed_url: str, outlet: str, base_url: str | None = None) -> Article | None:
     """An Article from one entry; missing fields are derived (title from text, outlet from the host)."""
-    url = _entry_url(entry, feed_url)
+    url = _entry_url(entry, base_url or feed_url)
     text = _entry_text(entry)
     title = _plain(entry.get("title", ""))[:MAX_TITLE_CHARS]
     if not text and not title:
         return None
     source = entry.get("source") or {}
     entry_outlet = _plain(source.get("title", "")) or outlet
+    story = story_url(url)
     return Article(
-        id=article_id_for_url(url) if url else _fallback_id(feed_url, entry, title, text),
+        id=article_id_for_url(story) if story else _fallback_id(feed_url, entry, title, text),
         title=title or _first_words(text),
         url=url,
         published=_entry_date(entry),

@@ -33,6 +33,7 @@ Resolver = Callable[[str, int], list[str]]
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_REDIRECTS = 5
+GZIP_MAGIC = b"\x1f\x8b"
 USER_AGENT = "briefbot/0.1 (news briefing bot)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 # Ranges a test may open with allow_private=True. Link-local (cloud metadata), multicast,
@@ -169,6 +170,8 @@ class BoundedBody:
         self.decoder: zlib._Decompress | None = None
 
     def feed(self, data: bytes) -> None:
+        if self.encoding == "ended":
+            return
         if self.encoding == "identity":
             self._append(data)
             return
@@ -180,8 +183,11 @@ class BoundedBody:
             except zlib.error as exc:
                 raise FetchError("bad compressed data") from exc
             data = self.decoder.unconsumed_tail
-            if self.decoder.eof:  # a next gzip member may follow
+            if self.decoder.eof:  # another gzip member may follow; anything else is trailing junk
                 data, self.decoder = self.decoder.unused_data, None
+                if not data.startswith(GZIP_MAGIC):
+                    self.encoding = "ended"
+                    return
 
     def _wbits(self, data: bytes) -> int:
         if self.encoding != "deflate":
@@ -251,6 +257,8 @@ class SafeFetcher:
                 return await self._follow(client, url, headers)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise FetchError("timeout") from exc
+        except httpx.ProtocolError as exc:
+            raise FetchError("bad HTTP response") from exc
         except httpx.HTTPError as exc:
             raise FetchError("connection failed") from exc
 

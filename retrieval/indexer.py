@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval import chunking
 from retrieval.errors import IndexEmptyError, ReindexRunningError
-from retrieval.models import Article, Chunk, Failure, IndexProgress, IndexReport
+from retrieval.models import Article, Failure, IndexProgress, IndexReport
 from retrieval.store import ChromaStore
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class Indexer:
             for record in self._article_records(generation)
             if record["id"] not in present
             and remove_scope(str(record.get("origin", "")))
-            and str(record.get("origin", "")) not in keep_origins
+            and not _kept(str(record.get("origin", "")), keep_origins)
         ]
         self.store.delete_articles(gone, generation)
         return len(gone)
@@ -212,6 +212,11 @@ class Indexer:
                 raise IndexEmptyError("The rebuilt index failed a known-answer query; the previous index stays live.")
 
 
+def _kept(origin: str, keep_origins: set[str]) -> bool:
+    """A kept origin keeps its own articles and, for a folder, every file under it."""
+    return origin in keep_origins or any(origin.startswith(k.rstrip("/") + "/") for k in keep_origins)
+
+
 def _unique(articles: Sequence[Article]) -> list[Article]:
     """One article per id (the first wins), so a duplicate id can't be written twice."""
     seen: dict[str, Article] = {}
@@ -243,5 +248,3 @@ def _notify(progress: ProgressCallback | None, update: IndexProgress) -> None:
     if progress is not None:
         progress(update)
 
-
-__all__ = ["Chunk", "Indexer", "content_hash"]

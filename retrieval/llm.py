@@ -30,6 +30,8 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 CHARS_PER_TOKEN = 4  # rough estimate when a server reports no usage
 
 Message = Mapping[str, str]
+# What a body of the wrong shape raises while we read it (the client does not validate responses).
+MALFORMED_RESPONSE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 
 
 class Completion(BaseModel):
@@ -150,7 +152,7 @@ class ChatClient:
             return retrying(attempt)
         except LLMUnavailableError:
             raise
-        except (openai.OpenAIError, ValueError, TypeError) as exc:
+        except (openai.OpenAIError, *MALFORMED_RESPONSE_ERRORS) as exc:
             log.warning("LLM call gave up: %s (%s)", _user_message(exc), type(exc).__name__)
             raise LLMUnavailableError(_user_message(exc)) from None
 
@@ -189,7 +191,7 @@ class ChatClient:
                         pieces.append(delta)
                         _safe_call(on_delta, delta)
                     finish_reason = choice.finish_reason or finish_reason
-        except (openai.OpenAIError, ValueError) as exc:
+        except (openai.OpenAIError, *MALFORMED_RESPONSE_ERRORS) as exc:
             if not pieces:
                 raise  # nothing shown yet: a retry is invisible to the user
             log.warning("LLM stream broke after %d pieces (%s)", len(pieces), type(exc).__name__)

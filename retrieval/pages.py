@@ -17,7 +17,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import set_date_params
 
-from retrieval.dedupe import article_id_for_url, canonical_url
+from retrieval.dedupe import article_id_for_url, canonical_url, story_url
 from retrieval.errors import LoadError
 from retrieval.models import Article
 
@@ -125,7 +125,7 @@ def extract_page(
         text = _fallback_text(html)
     if len(text) < MIN_PAGE_TEXT_CHARS:
         raise LoadError("parse error: no article text")
-    page_url = canonical_url(_http_url(getattr(document, "url", None)) or url)
+    page_url = _page_url(getattr(document, "url", None), url)
     outlet = getattr(document, "sitename", None) or host_outlet(page_url)
     return Article(
         id=article_id_for_url(page_url),
@@ -148,8 +148,12 @@ def _fallback_text(html: str) -> str:
     return html_to_text(lxml.html.tostring(body if body is not None else root, encoding="unicode"))
 
 
-def _http_url(value: object) -> str | None:
-    return value if isinstance(value, str) and value.lower().startswith(("http://", "https://")) else None
+def _page_url(declared: object, fetched: str) -> str:
+    """The page's own canonical URL, unless it is missing or points at a front page (a common mistake)."""
+    usable = isinstance(declared, str) and declared.lower().startswith(("http://", "https://"))
+    if usable and (story_url(str(declared)) is not None or story_url(fetched) is None):
+        return canonical_url(str(declared))
+    return canonical_url(fetched)
 
 
 def host_outlet(url: str) -> str:

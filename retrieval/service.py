@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
+from retrieval.answer import LLMAnswerer
+from retrieval.embeddings import embeddings_from_settings
 from retrieval.errors import IndexEmptyError
+from retrieval.extractive import extractive_answer
 from retrieval.indexer import Indexer, ProgressCallback
+from retrieval.llm import ChatClient, Completion
 from retrieval.loaders import load_paths
 from retrieval.models import Answer, Article, IndexReport, IndexStats, ScoredChunk, Turn
+from retrieval.search import HybridSearcher
 from retrieval.settings import Settings
 from retrieval.store import ChromaStore
 
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_TURNS_FOR_RETRIEVAL = 2
 NEWEST_ARTICLES_SHOWN = 5
+RESTRICTED_SEARCH_DEPTH = 100  # candidates searched when an answer may only use a few given articles
 Answerer = Callable[[str, Sequence[ScoredChunk], Sequence[Turn], Callable[[str], None] | None], Answer]
 
 
@@ -37,8 +43,8 @@ class BriefbotService:
         settings: Settings,
         embeddings: Embeddings,
         store: ChromaStore,
-        searcher: object,
-        chat: object | None = None,
+        searcher: HybridSearcher,
+        chat: ChatClient | None = None,
     ) -> None:
         self.settings = settings
         self.embeddings = embeddings
@@ -46,19 +52,13 @@ class BriefbotService:
         self.searcher = searcher
         self.chat = chat
         self.indexer = Indexer(store, embeddings, settings.data_dir / "index.lock")
+        self.llm_answerer = LLMAnswerer(chat, embeddings, fallback=self._extractive) if chat else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BriefbotService:
-        from retrieval.embeddings import embeddings_from_settings
-        from retrieval.search import HybridSearcher
-
         embeddings = embeddings_from_settings(settings)
         store = ChromaStore.from_settings(settings, embeddings)
-        chat = None
-        if settings.has_llm:
-            from retrieval.llm import ChatClient
-
-            chat = ChatClient.from_settings(settings)
+        chat = ChatClient.from_settings(settings) if settings.has_llm else None
         return cls(settings, embeddings, store, HybridSearcher(store, embeddings), chat)
 
     # --- indexing ----------------------------------------------------------------------------
@@ -82,9 +82,9 @@ class BriefbotService:
     def _index_configured_sources(self, *, rebuild: bool, progress: ProgressCallback | None) -> IndexReport:
         from retrieval import sources
 
-        config = sources.load_config(self.settings)
-        result = sources.collect_articles_from_settings(config, self.settings)
-        return self.indexer.index(
+        config = sources.load_sources(self.settings)
+        result = sources.collect_articles_from_settings(config, self.settings, commit_state=False)
+        report = self.indexer.index(
             result.articles,
             failures=result.failures,
             remove_scope=lambda origin: True,
@@ -93,10 +93,12 @@ class BriefbotService:
             rebuild=rebuild,
             progress=progress,
         )
+        sources.commit_fetch_state(sources.state_dir_for(self.settings))  # ETags only once safely indexed
+        return report
 
     # --- answering ---------------------------------------------------------------------------
     def retrieve(self, question: str, *, as_of: datetime | None = None, k: int | None = None) -> list[ScoredChunk]:
-        return list(self.searcher.search(question, k=k or self.settings.top_k, as_of=as_of or _now()))  # type: ignore[attr-defined]
+        return self.searcher.search(question, k=k or self.settings.top_k, as_of=as_of or _now())
 
     def ask(
         self,
@@ -105,37 +107,39 @@ class BriefbotService:
         as_of: datetime | None = None,
         history: Sequence[Turn] = (),
         on_partial: Callable[[str], None] | None = None,
+        on_usage: Callable[[Completion], None] | None = None,
+        on_sources: Callable[[Sequence[ScoredChunk]], None] | None = None,
         article_ids: Sequence[str] | None = None,
     ) -> Answer:
-        """A cited answer, or a refusal when the sources don't hold one."""
+        """A cited answer, or a refusal when the sources don't hold one.
+
+        `on_sources` gets the retrieved sources before any text; `on_partial` the answer text so far
+        while an LLM streams; `on_usage` its token counts.
+        `article_ids` restricts the answer to those articles (a brief story's "Ask" button).
+        """
         question = question.strip()
         if self.store.count_chunks() == 0:
             raise IndexEmptyError("Nothing is indexed yet. An admin can run /reindex (or `briefbot index`).")
-        sources = self.retrieve(_retrieval_query(question, history), as_of=as_of)
-        if article_ids is not None:
+        query = _retrieval_query(question, history)
+        if article_ids is None:
+            sources = self.retrieve(query, as_of=as_of)
+        else:  # look deeper, then keep only the story's own articles
             allowed = set(article_ids)
-            sources = [s for s in sources if s.chunk.article_id in allowed]
-        answer = self._answer(question, sources, history, on_partial)
+            found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH)
+            sources = [s for s in found if s.chunk.article_id in allowed][: self.settings.top_k]
+        if on_sources is not None:
+            on_sources(sources)
+        if self.llm_answerer is None or not sources:
+            answer = self._extractive(question, sources)
+        else:
+            answer = self.llm_answerer.answer(
+                question, sources, history=history, on_partial=_accumulating(on_partial),
+                on_usage=on_usage, as_of=(as_of or _now()).date(),
+            )
         return self._with_disagreements(answer, question, sources)
 
-    def _answer(
-        self,
-        question: str,
-        sources: Sequence[ScoredChunk],
-        history: Sequence[Turn],
-        on_partial: Callable[[str], None] | None,
-    ) -> Answer:
-        from retrieval.extractive import extractive_answer
-
-        def extractive(q: str, s: Sequence[ScoredChunk]) -> Answer:
-            return extractive_answer(q, s, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
-
-        if self.chat is None or not sources:
-            return extractive(question, sources)
-        from retrieval.answer import LLMAnswerer
-
-        answerer = LLMAnswerer(self.chat, self.embeddings, fallback=extractive)  # type: ignore[arg-type]
-        return answerer.answer(question, sources, history=history, on_partial=on_partial)
+    def _extractive(self, question: str, sources: Sequence[ScoredChunk]) -> Answer:
+        return extractive_answer(question, sources, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
 
     def _with_disagreements(self, answer: Answer, question: str, sources: Sequence[ScoredChunk]) -> Answer:
         """Surface sources that disagree on the asked fact instead of choosing silently."""
@@ -220,11 +224,30 @@ def _article_from_record(record: dict[str, object], parts: Sequence[tuple[int, s
         published=date.fromisoformat(published) if published else None,
         outlet=str(record.get("outlet", "unknown")),
         text=" ".join(text for _, kind, text in parts if kind == "body"),
-        key_points=tuple(text for _, kind, text in parts if kind == "key_point"),
-        contradictions=tuple(text for _, kind, text in parts if kind == "contradiction"),
+        key_points=_bullet_items(text for _, kind, text in parts if kind == "key_point"),
+        contradictions=_bullet_items(text for _, kind, text in parts if kind == "contradiction"),
         outlets=outlet_list,
         origin=str(record.get("origin", "")),
     )
+
+
+def _bullet_items(chunk_texts: Iterable[str]) -> tuple[str, ...]:
+    """Key-point chunks hold `- item` lines separated by blank lines; get the items back."""
+    items = (line.strip().removeprefix("- ").strip() for text in chunk_texts for line in text.split("\n\n"))
+    return tuple(item for item in items if item)
+
+
+def _accumulating(on_partial: Callable[[str], None] | None) -> Callable[[str], None] | None:
+    """The answerer streams deltas; callers want the text so far."""
+    if on_partial is None:
+        return None
+    parts: list[str] = []
+
+    def on_delta(delta: str) -> None:
+        parts.append(delta)
+        on_partial("".join(parts))
+
+    return on_delta
 
 
 def _now() -> datetime:

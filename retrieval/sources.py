@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from retrieval.dedupe import merge_duplicates
-from retrieval.errors import BriefbotError
+from retrieval.errors import BriefbotError, SourceError
 from retrieval.feeds import parse_feed
 from retrieval.fetch import SafeFetcher, check_url
 from retrieval.models import Article, Failure, Frozen
@@ -42,10 +42,6 @@ Progress = Callable[[str], None]
 T = TypeVar("T")
 
 
-class SourceError(BriefbotError):
-    """A source cannot be added or removed (unknown kind, missing folder, not configured)."""
-
-
 class SourcesConfig(Frozen):
     folders: tuple[Path, ...] = ()
     feeds: tuple[str, ...] = ()
@@ -58,6 +54,12 @@ class CollectResult(Frozen):
     failures: tuple[Failure, ...] = ()
     merged_duplicates: int = 0
     not_modified_origins: tuple[str, ...] = ()  # 304: keep the articles indexed from these origins
+
+    @property
+    def keep_origins(self) -> tuple[str, ...]:
+        """Origins whose indexed articles stay: unchanged (304), or failed this time (not gone)."""
+        failed = {failure.origin for failure in self.failures}
+        return self.not_modified_origins + tuple(sorted(failed - set(self.not_modified_origins)))
 
 
 # --- sources.toml
@@ -93,6 +95,9 @@ def toml_string(value: str) -> str:
 
 def list_sources(settings: Settings) -> SourcesConfig:
     return load_sources(settings)
+
+
+load_config = load_sources  # the name the service uses
 
 
 def add_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
@@ -192,6 +197,22 @@ def collect_articles(
     )
 
 
+def state_dir_for(settings: Settings) -> Path:
+    return settings.data_dir
+
+
+def collect_articles_from_settings(
+    config: SourcesConfig, settings: Settings, *, commit_state: bool = True, progress: Progress | None = None
+) -> CollectResult:
+    """`collect_articles` with the real fetcher, the file loaders and the data dir for ETag state."""
+    from retrieval.loaders import load_path
+
+    fetcher = SafeFetcher.from_settings(settings)
+    return collect_articles(
+        config, fetcher, load_path, state_dir_for(settings), commit_state=commit_state, progress=progress
+    )
+
+
 def _report(progress: Progress | None, item: _Collected) -> None:
     if progress is not None:
         progress(item.origin)
@@ -220,7 +241,7 @@ def _collect_feed(
     result = fetcher.fetch(url, **(known or {}))
     if result.not_modified:
         return _Collected(url, not_modified=True, validators=known)
-    feed = parse_feed(result.content, feed_url=url, content_type=result.content_type)
+    feed = parse_feed(result.content, feed_url=url, content_type=result.content_type, base_url=result.url)
     collected = _Collected(url, list(feed.articles), list(feed.failures), validators=_validators(result))
     if config.fetch_full_text:
         _add_full_texts(collected, fetcher)

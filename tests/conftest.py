@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.settings import Settings
 
-pytest_plugins = ["tests.support.openai_server"]
+pytest_plugins = ["tests.support.openai_server", "tests.support.http_server", "tests.support.discord_env"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"

@@ -6,6 +6,7 @@ import discord
 import pytest
 import simcord
 from discord import app_commands
+from discord.ext import commands
 from filelock import FileLock
 
 from bot.app import ADMIN_ONLY_MESSAGE
@@ -13,7 +14,6 @@ from bot.commands import REINDEX_RUNNING_MESSAGE, BriefbotCommands, is_index_adm
 from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world
 
-pytest_plugins = ["tests.support.discord_env"]
 
 
 def _original_edits(env: simcord.Env) -> list[str]:
@@ -41,9 +41,11 @@ async def test_the_bot_rechecks_manage_server_when_discord_lets_a_member_through
         "ops", overwrites={world.alice: discord.PermissionOverwrite(manage_guild=True)}
     )
     assert "reindex" in world.alice.available_commands(sneaky_channel)
-    member = world.alice.member
-    assert member is not None and not is_index_admin(member)
-    assert world.admin.member is not None and is_index_admin(world.admin.member)
+    guild = simcord_env.bot.get_guild(world.guild.id)
+    assert guild is not None
+    alice, boss = await guild.fetch_member(world.alice.id), await guild.fetch_member(world.admin.id)
+    assert sneaky_channel.id in {c.id for c in guild.channels}
+    assert not is_index_admin(alice) and is_index_admin(boss)
 
     result = await world.alice.slash(sneaky_channel, "reindex")
 
@@ -58,7 +60,8 @@ async def test_an_admin_sees_progress_and_a_summary(simcord_env: simcord.Env) ->
     world = make_world(simcord_env)
     result = await world.admin.slash(world.channel, "reindex")
 
-    assert result.deferred and result.response is not None
+    callback = next(r for r in simcord_env.http_requests if r.path.endswith("/callback"))
+    assert callback.json == {"type": 5} and result.response is not None
     edits = _original_edits(simcord_env)
     progress = [e for e in edits if e.startswith("🔄 Re-indexing:")]
     assert progress and "of 3 articles done" in progress[0]
@@ -74,7 +77,9 @@ async def test_a_second_reindex_while_one_runs_is_refused_politely(
     simcord_env: simcord.Env, bot_settings: Settings
 ) -> None:
     world = make_world(simcord_env)
-    cog = simcord_env.bot.get_cog("BriefbotCommands")
+    bot = simcord_env.bot
+    assert isinstance(bot, commands.Bot)
+    cog = bot.get_cog("BriefbotCommands")
     assert isinstance(cog, BriefbotCommands)
     async with cog.reindex_lock:  # a /reindex of this bot is in progress
         refused = await world.admin.slash(world.channel, "reindex")

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from pathlib import Path
+from typing import Any
 
 import discord
+import pytest
 import simcord
 
 from bot import create_bot, render
 from bot.conversations import MAX_HISTORY_TURNS
 from retrieval.settings import Settings
-from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_world
+from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_service, make_world
 
-pytest_plugins = ["tests.support.discord_env"]
 
 ANSWERABLE = "Why did Putin visit North Korea?"
 UNANSWERABLE = "Who won the 1966 football World Cup final at Wembley?"
 
 
 def _source_numbers(embeds: list[discord.Embed]) -> set[int]:
-    listed = "\n".join(
-        e.description or "" for e in embeds if (e.title or "").startswith(render.SOURCES_TITLE)
-    )
+    listed = "\n".join(e.description or "" for e in embeds if (e.title or "").startswith(render.SOURCES_TITLE))
     return {int(n) for n in re.findall(r"^\[(\d+)\]", listed, re.M)}
 
 
@@ -36,14 +37,12 @@ async def test_ask_defers_first_then_answers_with_sources_matching_its_citations
     result = await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
 
     paths = [
-        (r.method, r.path)
-        for r in simcord_env.http_requests
-        if "/interactions/" in r.path or "/webhooks/" in r.path
+        (r.method, r.path) for r in simcord_env.http_requests if "/interactions/" in r.path or "/webhooks/" in r.path
     ]
     assert paths[0][1].endswith("/callback")  # acknowledged before any edit or followup
     callback = next(r for r in simcord_env.http_requests if r.path.endswith("/callback"))
     assert callback.json == {"type": 5}  # deferred ("thinking"), public
-    assert result.deferred and not result.ephemeral
+    assert not result.ephemeral
     assert result.response is not None
     embeds = result.response.embeds
     answer_text = embeds[0].description or ""
@@ -64,7 +63,7 @@ async def test_question_without_an_answer_in_the_sources_is_refused(simcord_env:
     (embed,) = result.response.embeds
     assert embed.colour == render.REFUSAL_COLOUR
     assert not _cited_numbers(embed.description or "")
-    assert not world.channel.threads  # nothing to follow up on... but a refusal still gets no sources
+    assert not world.channel.threads  # a refusal opens no follow-up thread
 
 
 async def test_mention_asks_and_a_reply_to_the_answer_continues_the_conversation(
@@ -193,3 +192,60 @@ async def test_each_user_has_a_cooldown(
     await simcord_env.advance_time(cooldown)
     third = await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
     assert third.response is not None and third.response.embeds
+
+
+async def test_a_discord_500_on_delivering_the_answer_is_retried_and_the_answer_lands_once(
+    simcord_env: simcord.Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = make_world(simcord_env)
+    simcord_env.inject_error("PATCH", "/webhooks/*/*/messages/@original", status=500, times=1)
+    with caplog.at_level(logging.WARNING):
+        result = await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
+
+    assert result.response is not None and result.response.embeds
+    assert not result.followups
+    answers = [m for m in world.channel.history() if m.embeds and m.embeds[0].title == ANSWERABLE]
+    assert len(answers) == 1
+    assert any("retrying once" in r.getMessage() for r in caplog.records)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+
+
+async def test_a_delivery_that_keeps_failing_is_one_clear_logged_failure(
+    simcord_env: simcord.Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = make_world(simcord_env)
+    simcord_env.inject_error("PATCH", "/webhooks/*/*/messages/@original", status=500, times=None)
+    with caplog.at_level(logging.WARNING):
+        result = await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "could not deliver the answer" in errors[0].getMessage()
+    assert result.response is not None and not result.response.embeds and not result.followups
+    assert not world.channel.threads
+
+
+async def test_after_a_restart_a_thread_rebuilds_its_conversation_from_discord(
+    simcord_env: simcord.Env, bot_service: AskRecorder, bot_settings: Settings
+) -> None:
+    world = make_world(simcord_env)
+    await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
+    (thread,) = world.channel.threads
+
+    await simcord_env.restart_bot(create_bot(bot_settings, bot_service))
+    me = simcord_env.bot.user
+    assert me is not None
+    await world.alice.send(thread, f"{me.mention} And what did the US say?")
+
+    assert [t.question for t in bot_service.asks[-1].history] == [ANSWERABLE]
+
+
+async def test_an_empty_index_gives_one_short_user_safe_message(
+    simcord_env: simcord.Env, bot_settings: Settings, embeddings: Any, tmp_path: Path
+) -> None:
+    empty = bot_settings.model_copy(update={"data_dir": tmp_path / "empty"})
+    await simcord_env.restart_bot(create_bot(empty, make_service(empty, embeddings)))
+    world = make_world(simcord_env)
+    result = await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
+    assert result.response is not None and not result.response.embeds and not result.followups
+    assert result.response.content.startswith("⚠️ Nothing is indexed yet")
+    assert not world.channel.threads

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.loaders import load_path
 from retrieval.models import Article
 from retrieval.search import HybridSearcher
 from retrieval.service import BriefbotService
@@ -41,7 +42,8 @@ def test_incremental_index_swap_and_answer_against_server(tmp_path: Path, chroma
                     text="After North Korea, Putin travelled to Hanoi, where he met Vietnam's leaders.",
                     origin="extra")
     before = service.store.active_generation()
-    report = service.indexer.index([*service.articles(), extra], rebuild=True)
+    seeds, _ = load_path(SEEDS_DIR)
+    report = service.indexer.index([*seeds, extra], rebuild=True)
     assert report.added == 2 and service.store.active_generation() != before
 
     answer = service.ask("Where did Putin travel after North Korea?")

@@ -1,12 +1,20 @@
-"""A full rebuild killed with SIGKILL at any point leaves the live index complete and queryable."""
+"""A full rebuild killed with SIGKILL at any point leaves the live index complete and queryable.
+
+Kill points are found by watching the rebuild's staging collection in Chroma's SQLite file (read-only):
+before it exists, as soon as it exists (before any HNSW flush), and after enough rows for Chroma to
+have flushed its HNSW index at least once (sync_threshold is 1,000 by default).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,14 +22,19 @@ import pytest
 from retrieval.store import ChromaStore
 from tests.conftest import make_settings
 
-QUESTION_VECTOR_TEXT = "Which harbour bought new cranes?"
+pytestmark = pytest.mark.slow
+
+QUESTION = "Which harbour bought new cranes in week 7?"
+ARTICLES = 450
+POLL_SECONDS = 0.05
 
 
-def _write_corpus(folder: Path, count: int) -> None:
+def _write_corpus(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for n in range(count):
+    for n in range(ARTICLES):
         sentences = " ".join(
-            f"Harbour {n} bought {n + s} cranes in week {s}, the port authority said." for s in range(12)
+            f"Harbour {n} of port district {n % 17} bought {n + s} cranes in week {s}, the authority said."
+            for s in range(36)
         )
         (folder / f"2024-05-{n % 28 + 1:02d}-harbour-{n}.txt").write_text(sentences, encoding="utf-8")
 
@@ -30,32 +43,65 @@ def _cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BRIEFBOT_DATA_DIR": str(data_dir), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": "",
            "CHROMA_HOST": ""}
     return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _rows(data_dir: Path, collection: str) -> int | None:
+    """Rows Chroma has written for a collection, or None while it does not exist."""
+    db = data_dir / "index" / "chroma" / "chroma.sqlite3"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+        found = con.execute("select id from collections where name = ?", (collection,)).fetchone()
+        if found is None:
+            return None
+        queued = con.execute("select count(*) from embeddings_queue where topic like ?", (f"%{found[0]}%",))
+        stored = con.execute(
+            "select count(*) from embeddings e join segments s on e.segment_id = s.id where s.collection = ?",
+            (found[0],),
+        )
+        return max(int(queued.fetchone()[0]), int(stored.fetchone()[0]))
 
 
 def _snapshot(data_dir: Path, embeddings) -> tuple[str, int, list[str]]:
     store = ChromaStore.from_settings(make_settings(data_dir), embeddings)
-    hits = store.query(embeddings.embed_query(QUESTION_VECTOR_TEXT), k=5)
+    hits = store.query(embeddings.embed_query(QUESTION), k=5)
     return store.active_generation(), store.count_chunks(), [c.id for c, _ in hits]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kill_after_seconds", [0.3, 2.5, 6.0])
-def test_killed_rebuild_leaves_old_index_live(tmp_path: Path, embeddings, kill_after_seconds: float) -> None:
-    corpus, data_dir = tmp_path / "corpus", tmp_path / "data"
-    _write_corpus(corpus, 120)
-    assert _cli(data_dir, "index", str(corpus)).wait(timeout=300) == 0
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("crash")
+    corpus, data_dir = root / "corpus", root / "data"
+    _write_corpus(corpus)
+    assert _cli(data_dir, "index", str(corpus)).wait(timeout=900) == 0
+    return corpus, data_dir
+
+
+KillPoint = Callable[[Path], bool]
+KILL_POINTS: dict[str, KillPoint] = {
+    "before-staging": lambda data: True,
+    "staging-created": lambda data: _rows(data, "briefbot_g2_chunks") is not None,
+    "after-first-hnsw-flush": lambda data: (_rows(data, "briefbot_g2_chunks") or 0) > 1200,
+}
+
+
+@pytest.mark.parametrize("kill_point", list(KILL_POINTS))
+def test_killed_rebuild_leaves_old_index_live(tmp_path: Path, indexed, embeddings, kill_point: str) -> None:
+    corpus, original = indexed
+    data_dir = tmp_path / "data"
+    shutil.copytree(original, data_dir)
     before = _snapshot(data_dir, embeddings)
 
     rebuild = _cli(data_dir, "index", "--rebuild", str(corpus))
-    time.sleep(kill_after_seconds)
-    if rebuild.poll() is None:
-        rebuild.send_signal(signal.SIGKILL)
+    reached = KILL_POINTS[kill_point]
+    while not reached(data_dir):
+        assert rebuild.poll() is None, f"the rebuild finished before the kill point {kill_point!r}"
+        time.sleep(POLL_SECONDS)
+    rebuild.send_signal(signal.SIGKILL)
     rebuild.wait(timeout=60)
 
     assert _snapshot(data_dir, embeddings) == before  # same generation, same chunks, same answers
-    # The next rebuild cleans up (or supersedes) the staging left behind, then switches.
-    assert _cli(data_dir, "index", "--rebuild", str(corpus)).wait(timeout=300) == 0
+    # The next rebuild drops the staging left behind, then switches.
+    assert _cli(data_dir, "index", "--rebuild", str(corpus)).wait(timeout=900) == 0
     generation, chunks, hits = _snapshot(data_dir, embeddings)
     assert generation != before[0] and chunks == before[1] and set(hits) == set(before[2])
     store = ChromaStore.from_settings(make_settings(data_dir), embeddings)

@@ -152,3 +152,19 @@ def test_unknown_outlet_is_dropped_when_known_ones_exist_but_kept_for_the_keeper
 def test_articles_without_duplicates_get_their_outlet_recorded() -> None:
     merged, count = merge_duplicates([article("solo", STORY, outlet="Solo")])
     assert count == 0 and merged[0].outlets == ("Solo",)
+
+
+def test_front_page_links_do_not_merge_different_stories() -> None:
+    """Some feeds link every entry to the site's front page; those entries are not one story."""
+    merged, count = merge_duplicates(
+        [
+            article("f1", STORY, url="https://live.example/?utm_source=rss", outlet="Live"),
+            article("f2", OTHER_STORY, url="https://live.example/", outlet="Live"),
+        ]
+    )
+    assert count == 0 and [a.id for a in merged] == ["f1", "f2"]
+
+
+def test_equal_ids_always_come_out_once() -> None:
+    merged, count = merge_duplicates([article("same", STORY, outlet="A"), article("same", OTHER_STORY, outlet="B")])
+    assert count == 1 and [a.id for a in merged] == ["same"]

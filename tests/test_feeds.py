@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,6 @@ from retrieval.fetch import SafeFetcher
 if TYPE_CHECKING:
     from tests.support.http_server import LocalServer
 
-pytest_plugins = ["tests.support.http_server"]
 
 _WATCHED_PATHS: set[str] = set()
 _OPENED_WATCHED: list[str] = []
@@ -33,7 +33,7 @@ sys.addaudithook(_audit)
 
 
 @pytest.fixture
-def secret_file(tmp_path: Path) -> Path:
+def secret_file(tmp_path: Path) -> Iterator[Path]:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-TOKEN-4711", encoding="utf-8")
     _WATCHED_PATHS.add(str(secret))
@@ -200,7 +200,7 @@ def test_external_entity_pointing_at_a_local_file_is_not_read(
 def test_audit_hook_would_see_the_secret_being_read(secret_file: Path) -> None:
     """Shows the no-read check above can fail: reading the file is recorded."""
     assert secret_file.read_text(encoding="utf-8").startswith("TOP-SECRET")
-    assert _OPENED_WATCHED == [str(secret_file)]
+    assert [str(secret_file)] == _OPENED_WATCHED
 
 
 def test_external_dtd_is_dropped_and_never_fetched(secret_file: Path, local_server: LocalServer) -> None:
@@ -222,3 +222,12 @@ def test_guard_keeps_documents_without_a_doctype_byte_for_byte() -> None:
     assert guard_xml(body) is body
     netscape = b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "x.dtd">\n<rss/>'
     assert guard_xml(netscape) == b'<?xml version="1.0"?>\n\n<rss/>'
+
+
+def test_doctype_and_entity_text_inside_cdata_is_only_text(local_server: LocalServer) -> None:
+    embedded = "<![CDATA[<!DOCTYPE html><p>Why <!ENTITY> tricks matter in XML.</p>]]>"
+    feed_text = RSS.replace('<?xml version="1.0" encoding="utf-8"?>', '<?xml version="1.0" encoding="utf-16"?>')
+    feed_text = feed_text.replace("<rss ", '<!DOCTYPE rss SYSTEM "rss.dtd">\n<rss ', 1)
+    feed_text = feed_text.replace("Fares rise by 5 percent from January.", embedded)
+    feed = fetch_and_parse(local_server, "/cdata.xml", feed_text.encode("utf-16"), "application/rss+xml")
+    assert feed.articles[1].text == "Why <!ENTITY> tricks matter in XML."

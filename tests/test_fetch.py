@@ -18,7 +18,6 @@ from retrieval.settings import Settings
 if TYPE_CHECKING:
     from tests.support.http_server import LocalServer
 
-pytest_plugins = ["tests.support.http_server"]
 
 DEADLINE_SECONDS = 1.0
 SLACK_SECONDS = 1.0  # scheduling slack on a loaded 2-core machine
@@ -43,6 +42,11 @@ REFUSED_ADDRESSES = [
     "http://[::ffff:127.0.0.1]:{port}/",
     "http://[::ffff:10.0.0.1]:{port}/",
     "http://[2002:7f00:1::]:{port}/",  # 6to4 wrapping 127.0.0.1
+    "http://[::ffff:7f00:1]:{port}/",
+    "http://[::127.0.0.1]:{port}/",  # IPv4-compatible (deprecated)
+    "http://[64:ff9b::7f00:1]:{port}/",  # NAT64
+    "http://[fe80::1%25eth0]:{port}/",  # link-local with a zone
+    "http://0:{port}/",
     "http://0.0.0.0:{port}/",  # reaches loopback on Linux
     "http://[::]:{port}/",
     "http://10.0.0.1:{port}/",
@@ -206,6 +210,12 @@ def test_compressed_bodies_within_the_cap_are_decoded(encoding: str, local_serve
     header = "gzip" if encoding == "gzip" else "deflate"
     url = local_server.route("/page", body, headers={"Content-Encoding": header})
     assert fetcher(allow_private=True).fetch(url).content == text
+
+
+def test_gzip_members_are_joined_and_trailing_junk_ignored(local_server: LocalServer) -> None:
+    body = gzip.compress(b"first half, ") + gzip.compress(b"second half") + b"\r\n\x00junk"
+    url = local_server.route("/members", body, headers={"Content-Encoding": "gzip"})
+    assert fetcher(allow_private=True).fetch(url).content == b"first half, second half"
 
 
 def test_declared_length_over_the_cap_is_refused(local_server: LocalServer) -> None:

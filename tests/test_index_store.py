@@ -14,10 +14,15 @@ from retrieval.store import ChromaStore
 from tests.conftest import SEEDS_DIR, make_settings
 
 
+TOPICS = ["buses", "bridges", "libraries", "hospitals", "schools", "parks", "ferries", "trams", "museums", "wells"]
+PLACES = ["Arden", "Brill", "Calder", "Dunmore", "Elgin", "Fenwick", "Garvan", "Hollis", "Innis", "Jarrow"]
+
+
 def _article(n: int, text: str | None = None) -> Article:
+    topic, place = TOPICS[n % 10], PLACES[n % 10]
     body = text or (
-        f"Article number {n} reports that the council of town {n} approved a new budget. "
-        f"The budget adds {n * 10} buses to the fleet. Critics said the plan came too late."
+        f"The council of {place} approved a budget that pays for {n * 10} new {topic}. "
+        f"Mayor {place.upper()[:3]}-{n} said the {topic} plan was overdue. Critics in {place} called it too late."
     )
     return Article(id=f"art{n:03d}", title=f"Town {n} budget", url=f"https://news.example/{n}",
                    published=date(2024, 5, n % 28 + 1), outlet="example", text=body, origin="feed-a")
@@ -94,8 +99,8 @@ def test_rebuild_switches_atomically_and_keeps_previous_for_rollback(service) ->
     assert after != before
     assert set(service.store.list_generations()) == {before, after}
     assert service.store.count_articles() == 4
-    hits = service.retrieve("How many buses does town 4 add?", k=3)
-    assert hits and hits[0].chunk.article_id == "art004"
+    hits = service.retrieve("How many new hospitals will Dunmore pay for?", k=3)
+    assert hits and hits[0].chunk.article_id == "art003"
 
 
 def test_reopen_after_clean_exit_finds_chunks_with_get_and_query(tmp_path: Path, embeddings) -> None:
@@ -109,5 +114,13 @@ def test_reopen_after_clean_exit_finds_chunks_with_get_and_query(tmp_path: Path,
 
     reopened = ChromaStore.from_settings(settings, embeddings)
     assert reopened.count_chunks() == count
-    vector = embeddings.embed_query("buses town 7 budget")
-    assert any(c.article_id == "art007" for c, _ in reopened.query(vector, k=5))
+    vector = embeddings.embed_query("Hollis budget for new museums")
+    assert any(c.article_id == "art007" for c, _ in reopened.query(vector, k=3))
+
+
+def test_indexed_articles_round_trip_with_their_key_points(service) -> None:
+    service.index([SEEDS_DIR])
+    [seed] = service.articles()
+    assert len(seed.key_points) == 3 and seed.key_points[0].startswith("Putin visits North Korea")
+    assert seed.contradictions[0].startswith("While Western nations")
+    assert "Vietnam" in seed.text and seed.published == date(2024, 6, 19)

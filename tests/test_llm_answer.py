@@ -273,7 +273,7 @@ def test_dropped_connection_is_retried(chat: ChatClient, openai_server: Server) 
     assert len(openai_server.chat_requests) == 2
 
 
-@pytest.mark.parametrize("kind", ["malformed", "no_choices", "null_content"])
+@pytest.mark.parametrize("kind", ["malformed", "no_choices", "null_content", "wrong_shape"])
 @pytest.mark.parametrize("streaming", [False, True])
 def test_broken_responses_fall_back_with_a_note(
     kind: str, streaming: bool, answerer: LLMAnswerer, openai_server: Server

@@ -23,12 +23,14 @@ from bot.render import (
 from retrieval.models import (
     Answer,
     Article,
+    Chunk,
     Citation,
     Disagreement,
     Failure,
     IndexProgress,
     IndexReport,
     IndexStats,
+    ScoredChunk,
 )
 
 WORDS = st.sampled_from(
@@ -69,9 +71,7 @@ def _citation(n: int) -> Citation:
 @st.composite
 def cited_answer_text(draw: st.DrawFn, target_chars: int = 20_000, citations: int = 40) -> str:
     """About `target_chars` of sentences and paragraphs, with every `[n]` for n in 1..citations."""
-    sentences = draw(
-        st.lists(st.lists(WORDS, min_size=1, max_size=25).map(" ".join), min_size=3, max_size=12)
-    )
+    sentences = draw(st.lists(st.lists(WORDS, min_size=1, max_size=25).map(" ".join), min_size=3, max_size=12))
     rnd = draw(st.randoms(use_true_random=False))
     parts: list[str] = []
     size, n = 0, 1
@@ -116,9 +116,7 @@ def _cut_positions(pieces: list[str]) -> list[int]:
 )
 @given(cited_answer_text())
 def test_long_cited_answer_splits_within_every_limit_and_loses_no_text(text: str) -> None:
-    answer = Answer(
-        question="What happened? " * 30, text=text, citations=tuple(_citation(n) for n in range(1, 41))
-    )
+    answer = Answer(question="What happened? " * 30, text=text, citations=tuple(_citation(n) for n in range(1, 41)))
     messages = render.render_answer(answer, notes=["A note."])
     _assert_within_limits(messages)
     embeds = [e for m in messages for e in m.embeds]
@@ -206,14 +204,10 @@ def test_partial_error_and_progress_texts_stay_short_and_neutralise_mentions() -
     assert len(partial) <= MAX_CONTENT_CHARS and "@everyone" not in partial
     error = render.render_error("Bad thing happened\nTraceback (most recent call last): secret")
     assert error == "⚠️ Bad thing happened"
-    progress = render.render_index_progress(
-        IndexProgress(total=10, done=4, unchanged=2, failed=1, current="x.txt")
-    )
+    progress = render.render_index_progress(IndexProgress(total=10, done=4, unchanged=2, failed=1, current="x.txt"))
     assert "4 of 10 articles" in progress and "2 unchanged" in progress and "1 failed" in progress
     report = render.render_index_report(
-        IndexReport(
-            added=3, unchanged=2, failures=tuple(Failure(origin=f"f{i}", reason="bad") for i in range(15))
-        )
+        IndexReport(added=3, unchanged=2, failures=tuple(Failure(origin=f"f{i}", reason="bad") for i in range(15)))
     )
     assert len(report) <= MAX_CONTENT_CHARS and "and 5 more failures" in report
 
@@ -223,11 +217,7 @@ def test_stats_embed_and_autocomplete() -> None:
         articles=2,
         chunks=9,
         outlets=(("Reuters", 1), ("AP", 1)),
-        newest=(
-            Article(
-                id="1", title="Putin in Pyongyang", text="t", outlet="Reuters", published=date(2024, 6, 19)
-            ),
-        ),
+        newest=(Article(id="1", title="Putin in Pyongyang", text="t", outlet="Reuters", published=date(2024, 6, 19)),),
         last_indexed=datetime(2024, 6, 20, 8, 0),
         embedder="minilm",
     )
@@ -239,3 +229,31 @@ def test_stats_embed_and_autocomplete() -> None:
     assert render.autocomplete_choices(["Reuters", "AP", "x" * 300], "") == ["Reuters", "AP", "x" * 99 + "…"]
     assert render.autocomplete_choices(["Reuters", "AP"], "reu") == ["Reuters"]
     assert isinstance(embed, discord.Embed)
+
+
+def test_preview_shows_sources_first_then_the_text_within_the_content_limit() -> None:
+    chunks = [
+        ScoredChunk(
+            chunk=Chunk(
+                id=f"a{i % 3}:{i}",
+                article_id=f"a{i % 3}",
+                n=i,
+                text="t",
+                title=f"Title {i % 3} @here",
+                outlet="Wire",
+                published=date(2024, 6, 19),
+            ),
+            score=1.0,
+        )
+        for i in range(9)
+    ]
+    lines = render.preview_sources(chunks)
+    assert lines == (
+        "Title 0 @here · Wire, 2024-06-19",
+        "Title 1 @here · Wire, 2024-06-19",
+        "Title 2 @here · Wire, 2024-06-19",
+    )
+    content = render.render_partial(render.Preview(text="So far [1] @everyone " + "y" * 3000, sources=lines))
+    assert content.startswith("**Reading:**\n• Title 0")
+    assert content.index("Title 2") < content.index("So far [1]")
+    assert len(content) <= MAX_CONTENT_CHARS and "@everyone" not in content and "@here" not in content

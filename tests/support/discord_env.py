@@ -76,7 +76,6 @@ def write_corpus(folder: Path) -> Path:
 def make_service(settings: Settings, embeddings: Any) -> Any:
     """The real service, with the session's local embedder and an LLM client only when configured."""
     from retrieval.search import HybridSearcher
-
     from retrieval.service import BriefbotService
     from retrieval.store import ChromaStore
 
@@ -135,9 +134,20 @@ def assert_nobody_pinged(env: simcord.Env) -> int:
     return len(payloads)
 
 
+@pytest.fixture(scope="session")
+def indexed_template(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> tuple[Path, Path]:
+    """The corpus and its index, built once per session; each test gets a copy of the index."""
+    root = tmp_path_factory.mktemp("bot-index")
+    corpus = write_corpus(root / "corpus")
+    settings = make_settings(root / "data", seeds_dir=corpus)
+    make_service(settings, embeddings).index([corpus])
+    return corpus, root / "data"
+
+
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    return write_corpus(tmp_path / "corpus")
+def corpus(indexed_template: tuple[Path, Path]) -> Path:
+    """Shared and never modified, so article origins (file paths) match the template index."""
+    return indexed_template[0]
 
 
 @pytest.fixture
@@ -147,12 +157,46 @@ def bot_settings(tmp_path: Path, corpus: Path) -> Settings:
 
 
 @pytest.fixture
-def bot_service(bot_settings: Settings, embeddings: Any, corpus: Path) -> Any:
-    service = make_service(bot_settings, embeddings)
-    service.index([corpus])
-    return AskRecorder(service)
+def bot_service(bot_settings: Settings, embeddings: Any, indexed_template: tuple[Path, Path]) -> AskRecorder:
+    """A real service on this test's own copy of the index."""
+    shutil.copytree(indexed_template[1], bot_settings.data_dir, dirs_exist_ok=True)
+    return AskRecorder(make_service(bot_settings, embeddings))
 
 
 @pytest.fixture
 def simcord_bot(bot_settings: Settings, bot_service: Any) -> discord.Client:
     return create_bot(bot_settings, bot_service)
+
+
+def fire_slash(
+    env: simcord.Env, actor: simcord.MemberActor, channel: simcord.ChannelHandle, name: str, **options: Any
+) -> simcord.InteractionResult:
+    """Invoke a slash command without waiting for the bot, so several can run at once.
+
+    `actor.slash` settles the bot after each call (one interaction at a time); concurrency tests and
+    the acknowledgement benchmark need many in flight, then one `await env.settle(...)`. This mirrors
+    SimCord's own `_slash`, including its visibility and option checks.
+    """
+    from simcord import interactions
+    from simcord.actors import _resolve_visible_command
+    from simcord.enums import AppCommandType, InteractionType
+
+    root = _resolve_visible_command(actor, channel.id, name, AppCommandType.CHAT_INPUT)
+    leaf, nesting = interactions.walk_to_subcommand(root, [])
+    leaf_options, _resolved = interactions.build_options(actor, name, leaf, options, channel_id=channel.id)
+    data = {
+        "id": root["id"],
+        "name": root["name"],
+        "type": AppCommandType.CHAT_INPUT,
+        "options": interactions.nest_options(root, nesting, leaf_options),
+    }
+    record, payload = interactions.base_payload(
+        env.backend,
+        type=InteractionType.APPLICATION_COMMAND,
+        channel_id=channel.id,
+        guild_id=actor.guild.id,
+        user_id=actor.id,
+        data=data,
+    )
+    env.backend.emit("INTERACTION_CREATE", payload)
+    return simcord.InteractionResult(env, record)

@@ -30,6 +30,7 @@ Kind = Literal[
     "malformed",  # 200 with a body that is not JSON
     "no_choices",  # 200 with `choices: []`
     "null_content",  # 200 with `message.content: null`
+    "wrong_shape",  # 200, valid JSON, but choices without message/delta objects
     "cut_stream",  # SSE: send `cut_after` deltas, then drop the connection without [DONE]
 ]
 
@@ -193,6 +194,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        if behaviour.kind == "wrong_shape":
+            self._write_event(_chunk(body, {}, None) | {"choices": [{"index": 0, "delta": "oops"}]})
+            self._write_chunk(b"data: [DONE]\n\n")
+            self._write_chunk(b"")
+            return
         if behaviour.kind == "malformed":
             self._write_chunk(b'data: {"id": "x", "choices": [ {"delta": \n\n')
         deltas = _split_deltas(text)
@@ -256,6 +262,8 @@ def _usage(behaviour: Behaviour) -> dict[str, int]:
 
 def _completion(body: dict[str, Any], behaviour: Behaviour, text: str) -> dict[str, Any]:
     content: str | None = None if behaviour.kind == "null_content" else text
+    if behaviour.kind == "wrong_shape":
+        return {"id": "chatcmpl-test", "choices": [{"index": 0, "finish_reason": "stop"}]}
     choices = [] if behaviour.kind == "no_choices" else [
         {"index": 0, "message": {"role": "assistant", "content": content},
          "finish_reason": behaviour.finish_reason}

@@ -1,0 +1,139 @@
+"""Quick retrieval harness for tuning search on realtimeqa-dev (not the official `briefbot eval`).
+
+Embeds the corpus ONCE (vectors cached under --cache) and evaluates HybridSearcher over an exact
+in-memory dense store, so ranking changes re-run in seconds. Metrics follow
+/work/shared/eval/baseline.py: recall@k (substring, normalised) and supported_recall@k (whole word).
+
+    python bench/retrieval_eval.py --data ../shared/eval/realtimeqa-dev --cache /tmp/rtqa-index
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from retrieval.chunking import chunk_article, text_for_embedding
+from retrieval.embeddings import LocalMiniLMEmbeddings
+from retrieval.loaders import load_path
+from retrieval.models import Chunk
+from retrieval.search import HybridSearcher
+
+KS = (1, 3, 5, 10)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                         "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+def norm_match(text: str) -> str:
+    return re.sub(r"\s+", " ", text.translate(_QUOTES).lower()).strip()
+
+
+def word_pattern(answer: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(norm_match(answer)) + r"(?!\w)")
+
+
+class ArrayStore:
+    """Exact cosine search over a matrix; same interface as ChromaStore for `HybridSearcher`."""
+
+    version = 1
+
+    def __init__(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self.chunks, self.vectors = chunks, vectors
+        self.days = np.array([c.published.toordinal() if c.published else -1 for c in chunks])
+
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
+        sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if where:
+            sims = np.where(self.days <= where["published_day"]["$lte"], sims, -np.inf)
+        top = np.argpartition(-sims, k)[:k]
+        top = top[np.argsort(-sims[top])]
+        return [(self.chunks[i], float(sims[i])) for i in top if np.isfinite(sims[i])]
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        return iter(self.chunks)
+
+
+class _NoEmbeddings(Embeddings):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[0.0] for _ in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [0.0]
+
+
+def load_index(data: Path, cache: Path, embeddings: LocalMiniLMEmbeddings | None, max_chars: int) -> ArrayStore:
+    articles, _failures = load_path(data / "articles.jsonl")
+    chunks = [c for a in articles for c in chunk_article(a, max_chars=max_chars)]
+    if embeddings is None:  # lexical-only experiments
+        return ArrayStore(chunks, np.zeros((len(chunks), 1), dtype=np.float32))
+    texts = [text_for_embedding(c) for c in chunks]
+    key = hashlib.sha256(("\x00".join(texts) + embeddings.model_id).encode()).hexdigest()[:16]
+    path = cache / f"vectors-{max_chars}-{key}.npy"
+    if path.exists():
+        vectors = np.load(path)
+    else:
+        started = time.perf_counter()
+        vectors = embeddings.embed_array(texts)
+        print(f"embedded {len(texts)} chunks in {time.perf_counter() - started:.0f}s", flush=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return ArrayStore(chunks, vectors)
+
+
+def evaluate(searcher: HybridSearcher, questions: list[dict[str, Any]], use_as_of: bool = True) -> dict[str, Any]:
+    searcher.search("warm-up query", k=10)
+    ranks, word_ranks, latencies = [], [], []
+    for q in questions:
+        as_of = datetime.combine(date.fromisoformat(q["question_date"]), datetime.max.time()) if use_as_of else None
+        started = time.perf_counter()
+        hits = searcher.search(q["question"], k=max(KS), as_of=as_of)
+        latencies.append((time.perf_counter() - started) * 1000)
+        texts = [norm_match(h.chunk.text) for h in hits]
+        answer, pattern = norm_match(q["answer"]), word_pattern(q["answer"])
+        ranks.append(next((i for i, t in enumerate(texts, 1) if answer in t), None))
+        word_ranks.append(next((i for i, t in enumerate(texts, 1) if pattern.search(t)), None))
+    supported = [r for r, q in zip(word_ranks, questions, strict=True) if q.get("answer_supported")]
+    latencies.sort()
+    out: dict[str, Any] = {f"recall@{k}": round(sum(1 for r in ranks if r and r <= k) / len(ranks), 3) for k in KS}
+    out.update({f"supported_recall@{k}": round(sum(1 for r in supported if r and r <= k) / len(supported), 3)
+                for k in KS})
+    out["latency_ms_p50"] = round(statistics.median(latencies), 1)
+    out["latency_ms_p95"] = round(latencies[int(0.95 * (len(latencies) - 1))], 1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/rtqa-index"))
+    parser.add_argument("--max-chars", type=int, default=1000)
+    parser.add_argument("--grid", action="store_true", help="try several fusion settings")
+    parser.add_argument("--params", type=json.loads, action="append", help="JSON searcher kwargs; repeatable")
+    parser.add_argument("--lexical-only", action="store_true", help="BM25 alone, no embedding")
+    args = parser.parse_args()
+    embeddings = None if args.lexical_only else LocalMiniLMEmbeddings()
+    store = load_index(args.data, args.cache, embeddings, args.max_chars)
+    questions = [json.loads(line) for line in open(args.data / "questions.jsonl", encoding="utf-8")]
+    settings: list[dict[str, Any]] = [{"dense_weight": 0.0}] if args.lexical_only else [{}]
+    if args.params:
+        settings = [{**settings[0], **p} for p in args.params]
+    if args.grid:
+        settings = [{"dense_weight": w, "depth": d, "rrf_k": r}
+                    for w in (0.0, 0.3, 0.5, 0.7, 1.0) for d in (50,) for r in (10, 60)]
+    for params in settings:
+        result = evaluate(HybridSearcher(store, embeddings or _NoEmbeddings(), **params), questions)
+        print(json.dumps({"chunks": len(store.chunks), **params, **result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""Hybrid retrieval: dense (the store) + BM25 (bm25s, stemmed), fused, de-duplicated, time-aware on request.
+
+Dates: chunks published after `as_of` are never returned (an "as of" view). A question that names a
+time ("this week", "in March") favours chunks from that window; other questions get no recency bias.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import bm25s
+import numpy as np
+import Stemmer
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from retrieval.chunking import text_for_lexical
+from retrieval.models import Chunk, ScoredChunk
+from retrieval.timeparse import find_time_window
+
+CANDIDATE_DEPTH = 50  # candidates taken from each of the dense and lexical lists
+RRF_K = 60
+DENSE_WEIGHT = 0.5  # share of the fused score from the dense list
+TIME_WINDOW_SLACK_DAYS = 3  # news about "this week" is often published a few days around it
+TIME_WINDOW_BOOST = 1.5  # in-window chunks' fused score is multiplied by this
+NEAR_DUPLICATE_JACCARD = 0.8  # word-shingle overlap above which two chunks count as one
+UNKNOWN_DAY = -1
+
+
+class DenseStore(Protocol):
+    """What search needs from `retrieval.store.ChromaStore`."""
+
+    @property
+    def version(self) -> object: ...
+
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]: ...
+
+    def iter_chunks(self) -> Iterator[Chunk]: ...
+
+
+def _day(value: date | None) -> int:
+    return value.toordinal() if value else UNKNOWN_DAY
+
+
+@dataclass(frozen=True)
+class LexicalIndex:
+    """BM25 over `text_for_lexical(chunk)` with English stop words and Snowball stemming."""
+
+    chunks: tuple[Chunk, ...]
+    days: np.ndarray  # published day (ordinal) per chunk, UNKNOWN_DAY when unknown
+    articles: np.ndarray  # article number per chunk, for article-level evidence
+    model: bm25s.BM25 | None
+    stemmer: Any
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk]) -> LexicalIndex:
+        ordered = tuple(sorted(chunks, key=lambda c: c.id))
+        stemmer = Stemmer.Stemmer("english")
+        model = None
+        if ordered:
+            tokens = bm25s.tokenize([text_for_lexical(c) for c in ordered], stopwords="en", stemmer=stemmer,
+                                    show_progress=False)
+            model = bm25s.BM25()
+            model.index(tokens, show_progress=False)
+        days = np.array([_day(c.published) for c in ordered], dtype=np.int64)
+        numbers: dict[str, int] = {}
+        articles = np.array([numbers.setdefault(c.article_id, len(numbers)) for c in ordered], dtype=np.int64)
+        return cls(ordered, days, articles, model, stemmer)
+
+    def scores(self, question: str) -> np.ndarray:
+        """BM25 score of every chunk (zeros when the question has no indexed term)."""
+        if self.model is None:
+            return np.zeros(0, dtype=np.float32)
+        tokens = bm25s.tokenize([question], stopwords="en", stemmer=self.stemmer, show_progress=False,
+                                return_ids=False)
+        terms = [t for t in tokens[0] if t in self.model.vocab_dict]
+        if not terms:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.model.get_scores(terms), dtype=np.float32)
+
+    def with_article_evidence(self, scores: np.ndarray, weight: float, mode: str = "max") -> np.ndarray:
+        """Chunk score plus `weight` × its article's best (or summed) chunk score."""
+        if weight == 0 or not len(scores):
+            return scores
+        per_article = np.zeros(int(self.articles.max()) + 1, dtype=np.float32)
+        if mode == "max":
+            np.maximum.at(per_article, self.articles, scores)
+        else:
+            np.add.at(per_article, self.articles, scores)
+        return scores + weight * per_article[self.articles]
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i: i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def drop_near_duplicates(ranked: Sequence[ScoredChunk], k: int) -> list[ScoredChunk]:
+    """The first k chunks, skipping any whose text mostly repeats a better-ranked one (syndicated copies)."""
+    kept: list[tuple[ScoredChunk, set[tuple[str, ...]]]] = []
+    for item in ranked:
+        shingles = _shingles(item.chunk.text)
+        if any(len(shingles & seen) / max(1, len(shingles | seen)) >= NEAR_DUPLICATE_JACCARD for _, seen in kept):
+            continue
+        kept.append((item, shingles))
+        if len(kept) == k:
+            break
+    return [item for item, _ in kept]
+
+
+class HybridSearcher:
+    """Dense + BM25 candidates fused by weighted reciprocal rank; the BM25 index follows `store.version`."""
+
+    def __init__(self, store: DenseStore, embeddings: Embeddings, *, depth: int = CANDIDATE_DEPTH,
+                 dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K, article_weight: float = 0.0,
+                 article_mode: str = "max") -> None:
+        self.article_weight = article_weight
+        self.article_mode = article_mode
+        self.store = store
+        self.embeddings = embeddings
+        self.depth = depth
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
+        self._lexical: LexicalIndex | None = None
+        self._lexical_version: object = None
+        self._lock = threading.Lock()
+
+    def lexical_index(self) -> LexicalIndex:
+        """The BM25 index, rebuilt from the store when its version has changed."""
+        version = self.store.version
+        with self._lock:
+            if self._lexical is None or version != self._lexical_version:
+                self._lexical = LexicalIndex.build(self.store.iter_chunks())
+                self._lexical_version = version
+            return self._lexical
+
+    def _dense(self, question: str, as_of_day: int | None) -> list[tuple[Chunk, float]]:
+        where = {"published_day": {"$lte": as_of_day}} if as_of_day is not None else None
+        return self.store.query(self.embeddings.embed_query(question), self.depth, where=where)
+
+    def _lexical_hits(self, question: str, as_of_day: int | None) -> list[tuple[Chunk, float]]:
+        index = self.lexical_index()
+        scores = index.scores(question)
+        if as_of_day is not None and len(scores):
+            scores = np.where(index.days <= as_of_day, scores, 0.0)
+        scores = index.with_article_evidence(scores, self.article_weight, self.article_mode)
+        depth = min(self.depth, int(np.count_nonzero(scores)))
+        if depth == 0:
+            return []
+        top = np.argpartition(-scores, depth - 1)[:depth]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(index.chunks[i], float(scores[i])) for i in top]
+
+    def search(self, question: str, k: int = 10, as_of: datetime | None = None) -> list[ScoredChunk]:
+        """The k best chunks for `question`, best first, as the index stood at `as_of`."""
+        as_of_day = as_of.date().toordinal() if as_of else None
+        dense = self._dense(question, as_of_day)
+        lexical = self._lexical_hits(question, as_of_day)
+        fused = self._fuse(dense, lexical)
+        window = find_time_window(question, as_of)
+        if window:
+            fused = _favour_window(fused, window)
+        fused.sort(key=lambda s: (-s.score, s.chunk.id))
+        return drop_near_duplicates(fused, k)
+
+    def _fuse(self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> list[ScoredChunk]:
+        chunks: dict[str, Chunk] = {}
+        score: dict[str, float] = {}
+        dense_score: dict[str, float] = {}
+        lexical_score: dict[str, float] = {}
+        for weight, hits, raw in ((self.dense_weight, dense, dense_score),
+                                  (1.0 - self.dense_weight, lexical, lexical_score)):
+            for rank, (chunk, value) in enumerate(hits, start=1):
+                chunks[chunk.id] = chunk
+                raw[chunk.id] = value
+                score[chunk.id] = score.get(chunk.id, 0.0) + weight / (self.rrf_k + rank)
+        return [
+            ScoredChunk(chunk=chunks[i], score=s, dense_score=dense_score.get(i), lexical_score=lexical_score.get(i))
+            for i, s in score.items()
+        ]
+
+
+def _favour_window(fused: list[ScoredChunk], window: tuple[date, date]) -> list[ScoredChunk]:
+    slack = timedelta(days=TIME_WINDOW_SLACK_DAYS)
+    first, last = window[0] - slack, window[1] + slack
+    return [
+        s.model_copy(update={"score": s.score * TIME_WINDOW_BOOST})
+        if s.chunk.published and first <= s.chunk.published <= last else s
+        for s in fused
+    ]
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain face of `HybridSearcher`: `Document`s with chunk id, title, url, date, outlet, score."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    searcher: Any
+    k: int = 10
+    as_of: datetime | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [to_document(hit) for hit in self.searcher.search(query, k=self.k, as_of=self.as_of)]
+
+
+def to_document(hit: ScoredChunk) -> Document:
+    chunk = hit.chunk
+    metadata = {
+        "chunk_id": chunk.id, "article_id": chunk.article_id, "title": chunk.title, "url": chunk.url or "",
+        "published": chunk.published.isoformat() if chunk.published else "", "outlet": chunk.outlet,
+        "kind": chunk.kind, "score": hit.score,
+    }
+    return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)
