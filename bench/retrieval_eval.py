@@ -90,6 +90,28 @@ def load_index(data: Path, cache: Path, embeddings: LocalMiniLMEmbeddings | None
     return ArrayStore(chunks, vectors)
 
 
+def chroma_from_cache(store: ArrayStore, data: Path, data_dir: Path, embeddings: LocalMiniLMEmbeddings) -> Any:
+    """A real ChromaStore under data_dir filled with the cached vectors (no re-embedding); reused if present."""
+    from retrieval.indexer import content_hash
+    from retrieval.settings import Settings
+    from retrieval.store import ChromaStore
+
+    settings = Settings(_env_file=None, data_dir=data_dir, chroma_host=None)
+    chroma = ChromaStore.from_settings(settings, embeddings)
+    if chroma.count_chunks() == len(store.chunks):
+        return chroma
+    articles, _ = load_path(data / "articles.jsonl")
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(store.chunks):
+        rows.setdefault(chunk.article_id, []).append(row)
+    for article in articles:
+        mine = rows.get(article.id, [])
+        chroma.replace_article(article, content_hash(article, chroma.embedder_id),
+                               [store.chunks[i] for i in mine], store.vectors[mine].tolist())
+    chroma.mark_indexed(datetime.now().isoformat(timespec="seconds"))
+    return chroma
+
+
 def evaluate(searcher: HybridSearcher, questions: list[dict[str, Any]], use_as_of: bool = True) -> dict[str, Any]:
     searcher.search("warm-up query", k=10)
     ranks, word_ranks, latencies = [], [], []
@@ -119,19 +141,24 @@ def main() -> None:
     parser.add_argument("--max-chars", type=int, default=1000)
     parser.add_argument("--grid", action="store_true", help="try several fusion settings")
     parser.add_argument("--params", type=json.loads, action="append", help="JSON searcher kwargs; repeatable")
+    parser.add_argument("--chroma-dir", type=Path, help="evaluate through a real ChromaStore in this data dir")
     parser.add_argument("--lexical-only", action="store_true", help="BM25 alone, no embedding")
     args = parser.parse_args()
     embeddings = None if args.lexical_only else LocalMiniLMEmbeddings()
     store = load_index(args.data, args.cache, embeddings, args.max_chars)
-    questions = [json.loads(line) for line in open(args.data / "questions.jsonl", encoding="utf-8")]
+    lines = (args.data / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
     settings: list[dict[str, Any]] = [{"dense_weight": 0.0}] if args.lexical_only else [{}]
     if args.params:
         settings = [{**settings[0], **p} for p in args.params]
     if args.grid:
-        settings = [{"dense_weight": w, "depth": d, "rrf_k": r}
-                    for w in (0.0, 0.3, 0.5, 0.7, 1.0) for d in (50,) for r in (10, 60)]
+        settings = [{"fusion": "rrf", "dense_weight": w} for w in (0.3, 0.5, 0.7)]
+        settings += [{"fusion": "score", "dense_weight": w} for w in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)]
+    dense: Any = store
+    if args.chroma_dir and embeddings is not None:
+        dense = chroma_from_cache(store, args.data, args.chroma_dir, embeddings)
     for params in settings:
-        result = evaluate(HybridSearcher(store, embeddings or _NoEmbeddings(), **params), questions)
+        result = evaluate(HybridSearcher(dense, embeddings or _NoEmbeddings(), **params), questions)
         print(json.dumps({"chunks": len(store.chunks), **params, **result}), flush=True)
 
 

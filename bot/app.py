@@ -16,6 +16,7 @@ from bot import render
 from bot.answering import GENERIC_APOLOGY, Answerer, Cooldown
 from bot.conversations import ConversationStore
 from bot.targets import NO_MENTIONS
+from retrieval.brief_models import Brief
 from retrieval.errors import BriefbotError
 from retrieval.models import Answer, IndexProgress, IndexReport, IndexStats, ScoredChunk, Turn
 from retrieval.settings import Settings
@@ -36,7 +37,9 @@ class BriefbotServiceLike(Protocol):
         history: Sequence[Turn] = (),
         on_partial: Callable[[str], None] | None = None,
         on_sources: Callable[[Sequence[ScoredChunk]], None] | None = None,
+        article_ids: Sequence[str] | None = None,
     ) -> Answer: ...
+    def brief(self, *, as_of: datetime | None = None, topic: str | None = None, window_hours: int = 24) -> Brief: ...
     def index(
         self, paths: Sequence[Path] | None = None, *, progress: Callable[[IndexProgress], None] | None = None
     ) -> IndexReport: ...
@@ -68,11 +71,13 @@ class BriefBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
+        from bot.brief_commands import BriefCommands
         from bot.commands import BriefbotCommands
         from bot.listeners import ConversationListener
 
         await self.add_cog(BriefbotCommands(self))
         await self.add_cog(ConversationListener(self))
+        await self.add_cog(BriefCommands(self))  # also registers the brief's persistent story buttons
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

@@ -23,11 +23,13 @@ PARAGRAPH_SEPARATOR = "\n\n"
 # start a sentence. Abbreviations and initials are re-joined afterwards.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _PARAGRAPHS = re.compile(r"\n\s*\n+")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep rev pres supt insp "
-    "inc ltd co corp bros dept est fig no vs etc jan feb mar apr jun jul aug sep sept oct nov dec "
-    "u.s u.k u.n e.u d.c a.m p.m i.e e.g u.s.a ph.d".split()
-)
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "col", "lt", "sgt",
+    "capt", "cmdr", "adm", "gov", "sen", "rep", "rev", "pres", "supt", "insp", "inc", "ltd", "co",
+    "corp", "bros", "dept", "est", "fig", "no", "vs", "etc", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "d.c", "a.m",
+    "p.m", "i.e", "e.g", "u.s.a", "ph.d",
+})
 
 
 def _ends_with_abbreviation(sentence: str) -> bool:

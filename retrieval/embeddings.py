@@ -164,20 +164,26 @@ class LocalMiniLMEmbeddings(Embeddings):
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), 384) float32 unit vectors, in input order."""
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        if not texts:
+        """(len(texts), 384) float32 unit vectors, in input order; repeated texts are embedded once."""
+        unique = list(dict.fromkeys(texts))
+        out = np.zeros((len(unique), self.dimension), dtype=np.float32)
+        if not unique:
             return out
-        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(unique)]
         for batch in length_sorted_batches([len(i) for i in ids], self._token_budget, self._max_batch):
             out[batch] = self._run([ids[i] for i in batch])
-        return out
+        if len(unique) == len(texts):
+            return out
+        row = {text: n for n, text in enumerate(unique)}
+        return out[[row[text] for text in texts]]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+        vectors: list[list[float]] = self.embed_array(texts).tolist()
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()  # type: ignore[no-any-return]
+        vector: list[float] = self.embed_array([text])[0].tolist()
+        return vector
 
 
 class OpenAICompatibleEmbeddings(Embeddings):
@@ -192,9 +198,9 @@ class OpenAICompatibleEmbeddings(Embeddings):
         self._dimension = dimension or OPENAI_DIMENSIONS.get(model)
         self._client = OpenAIEmbeddings(
             model=model,
-            base_url=base_url,
-            api_key=SecretStr(api_key or "not-needed"),
-            timeout=timeout_seconds,
+            openai_api_base=base_url,
+            openai_api_key=SecretStr(api_key or "not-needed"),
+            request_timeout=timeout_seconds,
             max_retries=max_retries,
             # The context-length check tokenises with tiktoken, which downloads its tables: stay offline.
             check_embedding_ctx_length=False,

@@ -26,7 +26,7 @@ from retrieval.settings import Settings
 RECALL_KS = (1, 3, 5, 10)
 SUPPORTED_KS = (1, 5)
 RETRIEVAL_DEPTH = 10
-DEFAULT_TRADEOFF_THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70)
+DEFAULT_TRADEOFF_THRESHOLDS = (0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
 QuestionProgress = Callable[[int, int], None]
 
 _QUOTES = str.maketrans(
@@ -66,9 +66,13 @@ def run_eval(
     progress: ProgressCallback | None = None,
     on_question: QuestionProgress | None = None,
     thresholds: Sequence[float] = DEFAULT_TRADEOFF_THRESHOLDS,
+    service: BriefbotService | None = None,
 ) -> dict[str, Any]:
-    """Index DIR/articles.jsonl into `settings.data_dir` (incrementally), then ask every question as of its date."""
-    service = BriefbotService.from_settings(settings)
+    """Index DIR/articles.jsonl into `settings.data_dir` (incrementally), then ask every question as of its date.
+
+    `service` defaults to `BriefbotService.from_settings(settings)`; pass one to evaluate other parts.
+    """
+    service = service or BriefbotService.from_settings(settings)
     started = time.perf_counter()
     report = service.index(paths=[data_dir / "articles.jsonl"], progress=progress)
     index_seconds = time.perf_counter() - started

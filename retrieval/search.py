@@ -28,6 +28,7 @@ from retrieval.timeparse import find_time_window
 
 CANDIDATE_DEPTH = 50  # candidates taken from each of the dense and lexical lists
 RRF_K = 60
+FUSION = "score"
 DENSE_WEIGHT = 0.5  # share of the fused score from the dense list
 TIME_WINDOW_SLACK_DAYS = 3  # news about "this week" is often published a few days around it
 TIME_WINDOW_BOOST = 1.5  # in-window chunks' fused score is multiplied by this
@@ -56,7 +57,7 @@ class LexicalIndex:
 
     chunks: tuple[Chunk, ...]
     days: np.ndarray  # published day (ordinal) per chunk, UNKNOWN_DAY when unknown
-    articles: np.ndarray  # article number per chunk, for article-level evidence
+    positions: dict[str, int]  # chunk id → row
     model: bm25s.BM25 | None
     stemmer: Any
 
@@ -71,9 +72,7 @@ class LexicalIndex:
             model = bm25s.BM25()
             model.index(tokens, show_progress=False)
         days = np.array([_day(c.published) for c in ordered], dtype=np.int64)
-        numbers: dict[str, int] = {}
-        articles = np.array([numbers.setdefault(c.article_id, len(numbers)) for c in ordered], dtype=np.int64)
-        return cls(ordered, days, articles, model, stemmer)
+        return cls(ordered, days, {c.id: i for i, c in enumerate(ordered)}, model, stemmer)
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every chunk (zeros when the question has no indexed term)."""
@@ -85,17 +84,6 @@ class LexicalIndex:
         if not terms:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.model.get_scores(terms), dtype=np.float32)
-
-    def with_article_evidence(self, scores: np.ndarray, weight: float, mode: str = "max") -> np.ndarray:
-        """Chunk score plus `weight` × its article's best (or summed) chunk score."""
-        if weight == 0 or not len(scores):
-            return scores
-        per_article = np.zeros(int(self.articles.max()) + 1, dtype=np.float32)
-        if mode == "max":
-            np.maximum.at(per_article, self.articles, scores)
-        else:
-            np.add.at(per_article, self.articles, scores)
-        return scores + weight * per_article[self.articles]
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -117,17 +105,20 @@ def drop_near_duplicates(ranked: Sequence[ScoredChunk], k: int) -> list[ScoredCh
 
 
 class HybridSearcher:
-    """Dense + BM25 candidates fused by weighted reciprocal rank; the BM25 index follows `store.version`."""
+    """Dense + BM25 candidates, fused; the BM25 index follows `store.version`.
+
+    fusion="score" (default, measured best): a weighted sum of each list's scores, normalised over the
+    candidates. Every candidate has its true BM25 score; one the dense list missed gets that list's
+    lowest similarity. fusion="rrf": weighted reciprocal-rank fusion.
+    """
 
     def __init__(self, store: DenseStore, embeddings: Embeddings, *, depth: int = CANDIDATE_DEPTH,
-                 dense_weight: float = DENSE_WEIGHT, rrf_k: int = RRF_K, article_weight: float = 0.0,
-                 article_mode: str = "max") -> None:
-        self.article_weight = article_weight
-        self.article_mode = article_mode
+                 dense_weight: float = DENSE_WEIGHT, fusion: str = FUSION, rrf_k: int = RRF_K) -> None:
         self.store = store
         self.embeddings = embeddings
         self.depth = depth
         self.dense_weight = dense_weight
+        self.fusion = fusion
         self.rrf_k = rrf_k
         self._lexical: LexicalIndex | None = None
         self._lexical_version: object = None
@@ -146,12 +137,13 @@ class HybridSearcher:
         where = {"published_day": {"$lte": as_of_day}} if as_of_day is not None else None
         return self.store.query(self.embeddings.embed_query(question), self.depth, where=where)
 
-    def _lexical_hits(self, question: str, as_of_day: int | None) -> list[tuple[Chunk, float]]:
-        index = self.lexical_index()
+    def _lexical_scores(self, index: LexicalIndex, question: str, as_of_day: int | None) -> np.ndarray:
         scores = index.scores(question)
         if as_of_day is not None and len(scores):
             scores = np.where(index.days <= as_of_day, scores, 0.0)
-        scores = index.with_article_evidence(scores, self.article_weight, self.article_mode)
+        return scores
+
+    def _lexical_top(self, index: LexicalIndex, scores: np.ndarray) -> list[tuple[Chunk, float]]:
         depth = min(self.depth, int(np.count_nonzero(scores)))
         if depth == 0:
             return []
@@ -162,30 +154,48 @@ class HybridSearcher:
     def search(self, question: str, k: int = 10, as_of: datetime | None = None) -> list[ScoredChunk]:
         """The k best chunks for `question`, best first, as the index stood at `as_of`."""
         as_of_day = as_of.date().toordinal() if as_of else None
-        dense = self._dense(question, as_of_day)
-        lexical = self._lexical_hits(question, as_of_day)
-        fused = self._fuse(dense, lexical)
+        index = self.lexical_index()
+        scores = self._lexical_scores(index, question, as_of_day)
+        dense, lexical = self._dense(question, as_of_day), self._lexical_top(index, scores)
+        if self.fusion == "rrf":
+            fused = self._fuse_ranks(dense, lexical)
+        else:
+            fused = self._fuse_scores(dense, lexical, index, scores)
         window = find_time_window(question, as_of)
         if window:
             fused = _favour_window(fused, window)
         fused.sort(key=lambda s: (-s.score, s.chunk.id))
         return drop_near_duplicates(fused, k)
 
-    def _fuse(self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> list[ScoredChunk]:
+    def _fuse_ranks(self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> list[ScoredChunk]:
         chunks: dict[str, Chunk] = {}
         score: dict[str, float] = {}
-        dense_score: dict[str, float] = {}
-        lexical_score: dict[str, float] = {}
-        for weight, hits, raw in ((self.dense_weight, dense, dense_score),
-                                  (1.0 - self.dense_weight, lexical, lexical_score)):
+        raw: tuple[dict[str, float], dict[str, float]] = ({}, {})
+        for weight, hits, seen in ((self.dense_weight, dense, raw[0]), (1.0 - self.dense_weight, lexical, raw[1])):
             for rank, (chunk, value) in enumerate(hits, start=1):
                 chunks[chunk.id] = chunk
-                raw[chunk.id] = value
+                seen[chunk.id] = value
                 score[chunk.id] = score.get(chunk.id, 0.0) + weight / (self.rrf_k + rank)
-        return [
-            ScoredChunk(chunk=chunks[i], score=s, dense_score=dense_score.get(i), lexical_score=lexical_score.get(i))
-            for i, s in score.items()
-        ]
+        return [ScoredChunk(chunk=chunks[i], score=s, dense_score=raw[0].get(i), lexical_score=raw[1].get(i))
+                for i, s in score.items()]
+
+    def _fuse_scores(self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]],
+                     index: LexicalIndex, scores: np.ndarray) -> list[ScoredChunk]:
+        chunks = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
+        if not chunks:
+            return []
+        similarity = {c.id: s for c, s in dense}
+        floor = min(similarity.values(), default=0.0)
+        ceiling = max(similarity.values(), default=1.0)
+        bm25 = {i: float(scores[index.positions[i]]) if i in index.positions else 0.0 for i in chunks}
+        top_bm25 = max(bm25.values()) or 1.0
+        fused = []
+        for chunk_id, chunk in chunks.items():
+            dense_part = (similarity.get(chunk_id, floor) - floor) / ((ceiling - floor) or 1.0)
+            score = self.dense_weight * dense_part + (1.0 - self.dense_weight) * bm25[chunk_id] / top_bm25
+            fused.append(ScoredChunk(chunk=chunk, score=score, dense_score=similarity.get(chunk_id),
+                                     lexical_score=bm25[chunk_id] or None))
+        return fused
 
 
 def _favour_window(fused: list[ScoredChunk], window: tuple[date, date]) -> list[ScoredChunk]:

@@ -50,6 +50,20 @@ def test_batching_and_padding_do_not_change_a_vector(embeddings: LocalMiniLMEmbe
     assert cosine(alone, in_batch) > 0.999
 
 
+def test_repeated_texts_get_identical_vectors_in_input_order(embeddings: LocalMiniLMEmbeddings) -> None:
+    first, other, again = embeddings.embed_documents(["Ferry fees rise.", "Volcano erupts.", "Ferry fees rise."])
+    assert first == again and cosine(first, other) < 0.9
+
+
+def test_the_fp32_activation_variant_batches_with_dynamic_padding() -> None:
+    exact = LocalMiniLMEmbeddings(int8_activations=False)
+    short = "Ferry services resume on Monday."
+    alone = exact.embed_query(short)
+    in_batch = exact.embed_documents([LONG_TEXT, short, LONG_TEXT[:300]])[1]
+    assert exact.model_id != LocalMiniLMEmbeddings.model_id
+    assert cosine(alone, in_batch) > 0.999
+
+
 def test_texts_longer_than_128_tokens_are_not_cut_at_128(embeddings: LocalMiniLMEmbeddings) -> None:
     tokens = embeddings._tokenizer.encode(LONG_TEXT).ids
     assert 160 < len(tokens) <= MAX_TOKENS  # the tail below is past token 128 and still inside the limit

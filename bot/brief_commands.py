@@ -1,0 +1,151 @@
+"""`/brief [topic] [date]` and the daily brief: one service call off the loop, pure rendering, then send.
+
+The daily brief is a `discord.ext.tasks` loop at `settings.brief_time` (UTC), started only when
+`settings.brief_channel_id` is set. A failed post (Discord 5xx, Missing Permissions, an engine error)
+is logged and the loop simply waits for the next day: it never crashes or retries in a tight loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import render
+from bot.app import send_ephemeral
+from bot.brief_store import BriefStore
+from bot.brief_views import StoryButton, brief_store, story_view
+from bot.render_brief import BriefMessage, render_brief
+from bot.targets import NO_MENTIONS
+from retrieval.brief_models import Brief
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+log = logging.getLogger(__name__)
+
+MAX_TOPIC_CHARS = 100
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+BAD_DATE_MESSAGE = "The date must look like 2024-06-19 (YYYY-MM-DD, UTC)."
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+END_OF_DAY = dt.time(23, 59, 59, tzinfo=dt.UTC)
+
+
+def brief_as_of(day: str | None, *, now: dt.datetime) -> dt.datetime:
+    """`now` for today (or no date); the end of that UTC day for another date. ValueError if malformed."""
+    if not day:
+        return now
+    if not ISO_DAY.fullmatch(day.strip()):
+        raise ValueError(f"not YYYY-MM-DD: {day!r}")
+    parsed = dt.date.fromisoformat(day.strip())
+    return now if parsed == now.date() else dt.datetime.combine(parsed, END_OF_DAY)
+
+
+def utc_time(at: dt.time) -> dt.time:
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+class BriefCommands(commands.Cog):
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+        self.store: BriefStore = brief_store(bot)
+        self.daily_brief = tasks.loop(time=utc_time(bot.settings.brief_time))(self._daily_brief)
+        self.daily_brief.before_loop(self._until_ready)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(StoryButton)  # story buttons of earlier processes keep working
+        if self.bot.settings.brief_channel_id:
+            self.daily_brief.start()
+
+    async def cog_unload(self) -> None:
+        self.daily_brief.cancel()
+        self.bot.remove_dynamic_items(StoryButton)
+
+    def _build(self, as_of: dt.datetime, topic: str | None) -> Brief:
+        """Worker thread: the brief, and its stories stored for the buttons."""
+        brief = self.bot.service.brief(as_of=as_of, topic=topic)
+        self.store.save(brief)
+        return brief
+
+    # --- /brief ----------------------------------------------------------------------------
+    @app_commands.command(name="brief", description="The news brief: stories, cited key points, disagreements.")
+    @app_commands.describe(topic="Only stories about this", date="Day to brief, YYYY-MM-DD (UTC); default today")
+    async def brief(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, MAX_TOPIC_CHARS] | None = None,
+        date: str | None = None,
+    ) -> None:
+        try:
+            as_of = brief_as_of(date, now=discord.utils.utcnow())
+        except ValueError:
+            await send_ephemeral(interaction, render.render_error(BAD_DATE_MESSAGE))
+            return
+        await interaction.response.defer(thinking=True)
+        brief = await asyncio.to_thread(self._build, as_of, topic)
+        head, *rest = render_brief(brief)
+        await interaction.edit_original_response(embeds=head.message.embeds, allowed_mentions=NO_MENTIONS)
+        for part in rest:
+            await interaction.followup.send(
+                embeds=part.message.embeds, view=_view(part), allowed_mentions=NO_MENTIONS
+            )
+
+    # --- the daily brief -------------------------------------------------------------------
+    async def _until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def _daily_brief(self) -> None:
+        """One attempt a day; whatever fails is logged and tomorrow's run is untouched."""
+        try:
+            await self.post_daily_brief()
+        except discord.HTTPException as exc:
+            log.warning("daily brief not posted (HTTP %s, code %s: %s); next try tomorrow", exc.status, exc.code,
+                        exc.text)
+        except Exception:
+            log.exception("daily brief failed; next try tomorrow")
+
+    async def post_daily_brief(self) -> None:
+        channel_id = self.bot.settings.brief_channel_id
+        if channel_id is None:
+            return
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            log.warning("brief channel %s is not a text channel; no daily brief", channel_id)
+            return
+        brief = await asyncio.to_thread(self._build, discord.utils.utcnow(), None)
+        head, *rest = render_brief(brief)
+        posted = await channel.send(embeds=head.message.embeds, allowed_mentions=NO_MENTIONS)
+        where = await _thread_for(posted, brief) if rest else channel
+        await _send_all(where, rest)
+
+
+async def _thread_for(head: discord.Message, brief: Brief) -> discord.abc.Messageable:
+    """The stories go in a thread under the header; without thread permission, in the channel."""
+    if not isinstance(head.channel, discord.TextChannel):
+        return head.channel
+    try:
+        return await head.create_thread(
+            name=f"Brief {brief.as_of.date().isoformat()}", auto_archive_duration=THREAD_ARCHIVE_MINUTES
+        )
+    except discord.HTTPException as exc:
+        log.info("could not open a thread for the brief (%s); posting in the channel", exc)
+        return head.channel
+
+
+async def _send_all(where: discord.abc.Messageable, parts: Sequence[BriefMessage]) -> None:
+    for part in parts:
+        await where.send(embeds=part.message.embeds, view=_view(part), allowed_mentions=NO_MENTIONS)
+
+
+def _view(part: BriefMessage) -> discord.ui.View:
+    return story_view(part.story_key) if part.story_key else discord.utils.MISSING
+
+
+__all__ = ["BAD_DATE_MESSAGE", "BriefCommands", "brief_as_of"]

@@ -1,0 +1,65 @@
+"""Posted brief stories on disk, so a story's buttons still work after the bot restarts.
+
+One small JSON file per story key under `settings.data_dir / "briefs"`: the story (its article ids,
+contradictions and citations) and the brief's sources it cites. Written atomically, read on click.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from bot.render_brief import story_key
+from retrieval.brief_models import Brief, BriefSource, Story
+from retrieval.models import Frozen
+
+KEY_PATTERN = re.compile(r"[0-9a-f]{16}")
+
+
+class StoredStory(Frozen):
+    key: str
+    story: Story
+    sources: tuple[BriefSource, ...]
+
+
+class BriefStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def save(self, brief: Brief) -> list[str]:
+        """Keep every story of the brief; returns their keys in story order."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        keys = []
+        for story in brief.stories:
+            key = story_key(brief, story)
+            cited = {c.n for c in story.citations()}
+            own = tuple(s for s in brief.sources if s.n in cited or s.article_id in story.article_ids)
+            _write_atomically(self._path(key), StoredStory(key=key, story=story, sources=own).model_dump_json())
+            keys.append(key)
+        return keys
+
+    def load(self, key: str) -> StoredStory | None:
+        """The stored story, or None for an unknown (or malformed) key."""
+        if not KEY_PATTERN.fullmatch(key):
+            return None
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        return StoredStory.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A crash mid-write never leaves a half file that a later click would fail to read."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".story-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,121 @@
+"""A story's buttons (Sources, Disagreements, Ask) and the Ask modal; persistent across restarts.
+
+The buttons are `DynamicItem`s: their custom_id `brief:{kind}:{story_key}` is all a click needs, and
+the story itself (article ids, sides, sources) is read back from the `BriefStore`. Registered once with
+`bot.add_dynamic_items`, they work on messages posted before the bot last restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import render
+from bot.answering import GENERIC_APOLOGY
+from bot.app import send_ephemeral
+from bot.brief_store import BriefStore, StoredStory
+from bot.render_brief import render_story_disagreements, render_story_sources
+from bot.targets import NO_MENTIONS
+from retrieval.errors import BriefbotError
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+log = logging.getLogger(__name__)
+
+BRIEFS_FOLDER = "briefs"
+MAX_STORY_QUESTION_CHARS = 500
+MODAL_TITLE_CHARS = 45  # Discord's limit for a modal title
+GONE_MESSAGE = "This brief is no longer stored, so its buttons can't answer. Run /brief for a fresh one."
+BUTTONS: dict[str, tuple[str, str]] = {  # kind: (label, emoji)
+    "sources": ("Sources", "📰"),
+    "disagreements": ("Disagreements", "⚖️"),
+    "ask": ("Ask", "❓"),
+}
+
+
+def brief_store(bot: BriefBot) -> BriefStore:
+    return BriefStore(bot.settings.data_dir / BRIEFS_FOLDER)
+
+
+def story_view(key: str) -> discord.ui.View:
+    """The three buttons under a story; no timeout, so they outlive the process via their custom_ids."""
+    view = discord.ui.View(timeout=None)
+    for kind in BUTTONS:
+        view.add_item(StoryButton(kind, key))
+    return view
+
+
+class StoryButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"brief:(?P<kind>sources|disagreements|ask):(?P<key>[0-9a-f]{16})",
+):
+    def __init__(self, kind: str, key: str) -> None:
+        label, emoji = BUTTONS[kind]
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji=emoji, style=discord.ButtonStyle.secondary, custom_id=f"brief:{kind}:{key}"
+            )
+        )
+        self.kind = kind
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StoryButton:
+        return cls(match["kind"], match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: BriefBot = interaction.client  # type: ignore[assignment]
+        stored = await asyncio.to_thread(brief_store(bot).load, self.key)
+        if stored is None:
+            await send_ephemeral(interaction, render.render_error(GONE_MESSAGE))
+        elif self.kind == "ask":
+            await interaction.response.send_modal(AskStoryModal(stored))
+        elif self.kind == "sources":
+            await send_ephemeral(interaction, render_story_sources(stored.story, stored.sources))
+        else:
+            await send_ephemeral(interaction, render_story_disagreements(stored.story, stored.sources))
+
+
+class AskStoryModal(discord.ui.Modal):
+    """A question answered from this story's articles only."""
+
+    question: discord.ui.TextInput[AskStoryModal] = discord.ui.TextInput(
+        label="Your question about this story",
+        style=discord.TextStyle.paragraph,
+        max_length=MAX_STORY_QUESTION_CHARS,
+        custom_id="question",
+    )
+
+    def __init__(self, stored: StoredStory) -> None:
+        title = render.truncate(f"Ask: {stored.story.headline}", MODAL_TITLE_CHARS)
+        super().__init__(title=title, custom_id=f"brief:askmodal:{stored.key}")
+        self.stored = stored
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        bot: BriefBot = interaction.client  # type: ignore[assignment]
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        answer = await asyncio.to_thread(
+            bot.service.ask, self.question.value, article_ids=list(self.stored.story.article_ids)
+        )
+        for message in render.render_answer(answer, notes=["Answered from this story's articles only."]):
+            await interaction.followup.send(
+                content=message.content or discord.utils.MISSING, embeds=message.embeds,
+                ephemeral=True, allowed_mentions=NO_MENTIONS,
+            )
+
+    async def on_error(  # type: ignore[override]  # discord.py's View and Modal signatures differ
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
+        if isinstance(error, BriefbotError):
+            text = str(error)
+        else:
+            log.error("answering a story question failed", exc_info=error)
+            text = GENERIC_APOLOGY
+        await send_ephemeral(interaction, render.render_error(text))

@@ -1,0 +1,231 @@
+"""Pure rendering of a brief: a header, then one Discord message (or more) per story, every limit kept.
+
+Every key point and every side of a disagreement is rendered on its own line ending with its `[n]`
+markers; when a line must be shortened, its text is cut and its markers stay. The limits themselves
+come from `bot.render`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import discord
+
+from bot.render import (
+    ANSWER_COLOUR,
+    MAX_CONTENT_CHARS,
+    MAX_EMBED_DESCRIPTION_CHARS,
+    MAX_EMBED_TITLE_CHARS,
+    MAX_EMBED_TOTAL_CHARS,
+    MAX_EMBEDS_PER_MESSAGE,
+    MAX_SOURCE_TITLE_CHARS,
+    RenderedMessage,
+    truncate,
+)
+from retrieval.brief_models import Brief, BriefSource, Story
+from retrieval.models import Citation
+
+MAX_LINE_CHARS = 900  # one key point or one side of a disagreement, markers included
+MAX_HEADER_LINE_CHARS = 300
+MAX_FOOTER_LINE_CHARS = 300
+STORY_KEY_CHARS = 16  # hex; `brief:disagreements:{key}` stays far below Discord's 100-char custom_id
+DISAGREEMENT_COLOUR = discord.Colour.gold()
+KEY_POINTS_HEADING = "**Key points**"
+DISAGREEMENTS_HEADING = "**Where the sources disagree**"
+POINT_BULLET = "• "
+SIDE_BULLET = "  ◦ "
+EMPTY_BRIEF_TEXT = "No articles were published in this window, so there is nothing to brief."
+NO_DISAGREEMENT_TEXT = "No disagreement found among this story's sources."
+
+
+@dataclass(frozen=True)
+class BriefMessage:
+    """One message of a rendered brief; `story_key` is set on the last message of each story (its buttons)."""
+
+    message: RenderedMessage
+    story_key: str | None = None
+
+
+def story_key(brief: Brief, story: Story) -> str:
+    """A short stable id for a story of one brief: what a button's custom_id carries."""
+    seed = "|".join([brief.as_of.isoformat(), brief.topic or "", *sorted(story.article_ids)])
+    return hashlib.sha256(seed.encode()).hexdigest()[:STORY_KEY_CHARS]
+
+
+def markers(citations: Sequence[Citation]) -> str:
+    return "".join(f"[{n}]" for n in sorted({c.n for c in citations}))
+
+
+def cited_line(prefix: str, text: str, citations: Sequence[Citation], limit: int = MAX_LINE_CHARS) -> str:
+    """`prefix + text + markers` within `limit`: the text is shortened, never the markers."""
+    tail = " " + markers(citations)
+    room = max(1, limit - len(prefix) - len(tail))
+    body = truncate(" ".join(text.split()), room)
+    return prefix + body + tail
+
+
+# --- the brief -----------------------------------------------------------------------------------
+
+
+def brief_title(brief: Brief) -> str:
+    span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
+    topic = f", topic: {brief.topic}" if brief.topic else ""
+    return truncate(f"Brief, {brief.as_of.date().isoformat()} ({span}{topic})", MAX_EMBED_TITLE_CHARS)
+
+
+def render_brief(brief: Brief) -> list[BriefMessage]:
+    """The header (stories at a glance), then each story's messages; buttons go on each story's last one."""
+    messages = [BriefMessage(RenderedMessage(embeds=[_header_embed(brief)]))]
+    for number, story in enumerate(brief.stories, 1):
+        parts = pack(story_embeds(story, number, brief.sources))
+        key = story_key(brief, story)
+        messages.extend(BriefMessage(part, key if i == len(parts) - 1 else None) for i, part in enumerate(parts))
+    return messages
+
+
+def _header_embed(brief: Brief) -> discord.Embed:
+    if brief.stories:
+        lines = [truncate(f"{n}. **{_plain(s.headline)}** · {_coverage(s)}", MAX_HEADER_LINE_CHARS)
+                 for n, s in enumerate(brief.stories, 1)]
+        text = "\n".join(lines)
+    else:
+        text = EMPTY_BRIEF_TEXT
+    if brief.note:
+        text = truncate(brief.note, MAX_HEADER_LINE_CHARS) + "\n\n" + text
+    embed = discord.Embed(
+        title=brief_title(brief), description=truncate(text, MAX_EMBED_DESCRIPTION_CHARS), colour=ANSWER_COLOUR
+    )
+    mode = "LLM brief" if brief.mode == "llm" else "Extractive brief (quoted from the sources)"
+    embed.set_footer(text=f"{mode} · every point cites its source [n]")
+    return embed
+
+
+def story_embeds(story: Story, number: int, sources: Sequence[BriefSource]) -> list[discord.Embed]:
+    """The story's lines packed into embed descriptions; the first embed carries the headline."""
+    lines = [cited_line("", story.summary, story.summary_citations)]
+    if story.key_points:
+        lines += ["", KEY_POINTS_HEADING]
+        lines += [cited_line(POINT_BULLET, p.text, p.citations) for p in story.key_points]
+    if story.contradictions:
+        lines += ["", DISAGREEMENTS_HEADING]
+        for item in story.contradictions:
+            lines.append(truncate(f"**{item.claim.strip()}**", MAX_LINE_CHARS))
+            lines += [cited_line(SIDE_BULLET, side.says, side.citations) for side in item.sides]
+    legend = _legend(story, sources)
+    if legend:
+        lines += ["", *legend]
+    embeds = [discord.Embed(description=d, colour=_colour(story)) for d in _pack_lines(lines)]
+    embeds[0].title = truncate(f"{number}. {story.headline.strip() or 'Untitled story'}", MAX_EMBED_TITLE_CHARS)
+    embeds[-1].set_footer(text=truncate(_coverage(story), MAX_FOOTER_LINE_CHARS))
+    return embeds
+
+
+def _colour(story: Story) -> discord.Colour:
+    return DISAGREEMENT_COLOUR if story.contradictions else ANSWER_COLOUR
+
+
+def _legend(story: Story, sources: Sequence[BriefSource]) -> list[str]:
+    """What the story's `[n]` point to (links are behind the Sources button)."""
+    cited = {c.n for c in story.citations()}
+    return [
+        truncate(f"[{s.n}] {_plain(s.title)} · {_plain(s.outlet)}", MAX_LINE_CHARS)
+        for s in sorted(sources, key=lambda s: s.n)
+        if s.n in cited
+    ]
+
+
+def _pack_lines(lines: Sequence[str]) -> list[str]:
+    """Whole lines into descriptions of at most 4,096 chars (each line is far shorter)."""
+    pieces: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if current and len(candidate) > MAX_EMBED_DESCRIPTION_CHARS:
+            pieces.append(current.strip("\n"))
+            current = line
+        else:
+            current = candidate
+    if current.strip() or not pieces:
+        pieces.append(current.strip("\n") or "-")
+    return pieces
+
+
+def pack(embeds: Sequence[discord.Embed]) -> list[RenderedMessage]:
+    """Embeds into messages: at most 10 per message and 6,000 chars in total."""
+    messages: list[RenderedMessage] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if current and (size + length > MAX_EMBED_TOTAL_CHARS or len(current) >= MAX_EMBEDS_PER_MESSAGE):
+            messages.append(RenderedMessage(embeds=current))
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        messages.append(RenderedMessage(embeds=current))
+    return messages
+
+
+def _coverage(story: Story) -> str:
+    if story.single_source:
+        return f"single source: {story.outlets[0]}"
+    return f"{story.coverage} outlets: {', '.join(story.outlets)}"
+
+
+def _plain(text: str) -> str:
+    return discord.utils.escape_markdown(truncate(" ".join(text.split()), MAX_SOURCE_TITLE_CHARS))
+
+
+# --- the buttons' replies ------------------------------------------------------------------------
+
+
+def source_entry(source: BriefSource) -> str:
+    """`[n] **Title** · Outlet, 2024-06-19 · <url>` (also reported by: …); `<>` stops unfurling."""
+    parts = [f"[{source.n}] **{_plain(source.title) or 'Untitled'}**", discord.utils.escape_markdown(source.outlet)]
+    if source.published:
+        parts[-1] += f", {source.published.isoformat()}"
+    if source.url:
+        parts.append(f"<{source.url}>")
+    line = " · ".join(parts)
+    others = [o for o in source.outlets if o != source.outlet]
+    if others:
+        line += f" (also: {discord.utils.escape_markdown(', '.join(others))})"
+    return line
+
+
+def render_story_sources(story: Story, sources: Sequence[BriefSource]) -> str:
+    """The story's sources with links, as one ephemeral message."""
+    own = [s for s in sorted(sources, key=lambda s: s.n) if s.article_id in set(story.article_ids)]
+    head = f"**Sources for “{_plain(story.headline)}”** ({_coverage(story)})"
+    return _bounded([head, *(truncate(source_entry(s), MAX_LINE_CHARS) for s in own)])
+
+
+def render_story_disagreements(story: Story, sources: Sequence[BriefSource]) -> str:
+    """Each disputed claim with each side and its citations, or a plain "none found"."""
+    if not story.contradictions:
+        return NO_DISAGREEMENT_TEXT
+    by_n = {s.n: s for s in sources}
+    lines = [f"**Where the sources disagree on “{_plain(story.headline)}”**"]
+    for item in story.contradictions:
+        lines.append(truncate(f"**{item.claim.strip()}**", MAX_LINE_CHARS))
+        for side in item.sides:
+            who = sorted({by_n[c.n].outlet if c.n in by_n else c.outlet for c in side.citations})
+            lines.append(cited_line(SIDE_BULLET, f"{', '.join(who)}: {side.says}", side.citations, 500))
+    cited = sorted({c.n for item in story.contradictions for side in item.sides for c in side.citations})
+    lines += [truncate(source_entry(by_n[n]), 400) for n in cited if n in by_n]
+    return _bounded(lines)
+
+
+def _bounded(lines: Sequence[str]) -> str:
+    """Whole lines up to Discord's 2,000-char content limit, saying how many were left out."""
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        left_out = f"\n…and {len(lines) - index} more line(s)."
+        reserve = len(left_out) if index < len(lines) - 1 else 0
+        if len("\n".join([*kept, line])) + reserve > MAX_CONTENT_CHARS:
+            return "\n".join(kept) + left_out
+        kept.append(line)
+    return "\n".join(kept)
