@@ -19,6 +19,7 @@ from bot import render
 from bot.conversations import History
 from bot.render import RenderedMessage
 from retrieval.errors import BriefbotError
+from retrieval.llm import Completion
 from retrieval.models import Answer, ScoredChunk, Turn
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,16 @@ class AnswerTarget(Protocol):
     async def show(self, content: str) -> None: ...
     async def deliver(self, messages: Sequence[RenderedMessage]) -> list[discord.Message]: ...
     async def fail(self, text: str) -> None: ...
+    def seconds_left(self) -> float:
+        """How long this target can still be written to (an interaction token lasts 15 minutes)."""
+        ...
+
+
+class UsageBudget(Protocol):
+    """The per-user daily token budget (`bot.budget.TokenBudget`)."""
+
+    def check(self, user_id: int) -> None: ...
+    def meter(self, user_id: int) -> Callable[[Completion], None]: ...
 
 
 class Cooldown:
@@ -142,54 +153,83 @@ class Answerer:
         max_concurrent: int,
         deadline_seconds: float,
         preview_sources: bool = False,
+        budget: UsageBudget | None = None,
     ) -> None:
         self._ask = ask
         self._preview_sources = preview_sources
         self.slots = Slots(max_concurrent)
         self._deadline_seconds = deadline_seconds
+        self._budget = budget
 
-    async def answer(self, question: str, history: History, target: AnswerTarget) -> Delivered | None:
+    async def answer(
+        self, question: str, history: History, target: AnswerTarget, *, request: AskRequest | None = None
+    ) -> Delivered | None:
         """Answer and deliver; every failure becomes one short message (and a log line), never a raise."""
         try:
-            return await self._answer(question, history, target)
+            return await self._answer(question, history, target, request or AskRequest())
         except DeliveryError as exc:
             log.error("could not deliver the answer to %r: %s", question[:80], exc)
         except BriefbotError as exc:
             await _fail_quietly(target, render.render_error(str(exc)))
         except TimeoutError:
-            log.warning("answer deadline (%.0f s) passed for %r", self._deadline_seconds, question[:80])
+            log.warning("answer deadline passed for %r (at most %.0f s; less for interactions)", question[:80],
+                        self._deadline_seconds)
             await _fail_quietly(target, render.render_error(TIMEOUT_MESSAGE))
         except Exception:
             log.exception("answering %r failed", question[:80])
             await _fail_quietly(target, render.render_error(GENERIC_APOLOGY))
         return None
 
-    async def _answer(self, question: str, history: History, target: AnswerTarget) -> Delivered:
+    async def _answer(self, question: str, history: History, target: AnswerTarget, request: AskRequest) -> Delivered:
         await self.slots.acquire(lambda position: target.show(render.render_wait_notice(position)))
         try:
-            answer = await self._generate(question, history.turns, target)
+            self._check_budget(request)  # again: questions queued behind this one may have spent it
+            answer = await self._generate(question, history.turns, target, request)
         finally:
             self.slots.release()
         notes = [render.render_trim_note(len(history.turns), history.dropped)] if history.dropped else []
-        messages = await target.deliver(render.render_answer(answer, notes=notes))
+        messages = await target.deliver(render.render_answer(answer, notes=[*notes, *request.notes]))
         return Delivered(answer, messages, (*history.all_turns, turn_of(answer)))
 
-    async def _generate(self, question: str, turns: tuple[Turn, ...], target: AnswerTarget) -> Answer:
+    def _check_budget(self, request: AskRequest) -> None:
+        if self._budget is not None and request.user_id is not None:
+            self._budget.check(request.user_id)
+
+    async def _generate(
+        self, question: str, turns: tuple[Turn, ...], target: AnswerTarget, request: AskRequest
+    ) -> Answer:
+        """Within the deadline, which an interaction's token expiry shortens; a late result is dropped."""
+        deadline = min(self._deadline_seconds, target.seconds_left())
+        started = time.monotonic()
         editor: ThrottledEditor[render.Preview] = ThrottledEditor(
             asyncio.get_running_loop(), target.show, render.render_partial
         )
         feed = PreviewFeed(editor.from_worker)
         try:
-            call = asyncio.to_thread(self._ask_with_preview, question, turns, feed)
-            return await asyncio.wait_for(call, timeout=self._deadline_seconds)
+            call = asyncio.to_thread(self._ask_with_preview, question, turns, feed, self._ask_options(request))
+            answer = await asyncio.wait_for(call, timeout=max(0.0, deadline))
         finally:
             await editor.close()
+        if time.monotonic() - started > deadline:  # e.g. the clock jumped while the worker ran
+            raise TimeoutError
+        return answer
 
-    def _ask_with_preview(self, question: str, turns: tuple[Turn, ...], feed: PreviewFeed) -> Answer:
+    def _ask_options(self, request: AskRequest) -> dict[str, object]:
+        """On the loop (the budget's day comes from the clock there): a story restriction, usage metering."""
+        options: dict[str, object] = {}
+        if request.article_ids is not None:
+            options["article_ids"] = list(request.article_ids)
+        if self._budget is not None and request.user_id is not None:
+            options["on_usage"] = self._budget.meter(request.user_id)
+        return options
+
+    def _ask_with_preview(
+        self, question: str, turns: tuple[Turn, ...], feed: PreviewFeed, options: dict[str, object]
+    ) -> Answer:
         """In the worker thread: the sources are shown as soon as they are found (when an LLM then
         streams), then the text as it is written."""
         on_sources = feed.on_sources if self._preview_sources else None
-        return self._ask(question, history=turns, on_partial=feed.on_partial, on_sources=on_sources)
+        return self._ask(question, history=turns, on_partial=feed.on_partial, on_sources=on_sources, **options)
 
 
 class PreviewFeed:
@@ -206,6 +246,15 @@ class PreviewFeed:
     def on_partial(self, text: str) -> None:
         self._current = replace(self._current, text=text)
         self._publish(self._current)
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """Who asks (for the token budget) and any restriction: a story's articles, notes for the footer."""
+
+    user_id: int | None = None
+    article_ids: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

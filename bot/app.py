@@ -14,16 +14,18 @@ from discord.ext import commands
 
 from bot import render
 from bot.answering import GENERIC_APOLOGY, Answerer, Cooldown
+from bot.budget import TokenBudget
 from bot.conversations import ConversationStore
 from bot.targets import NO_MENTIONS
 from retrieval.brief_models import Brief
 from retrieval.errors import BriefbotError
+from retrieval.llm import Completion
 from retrieval.models import Answer, IndexProgress, IndexReport, IndexStats, ScoredChunk, Turn
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ADMIN_ONLY_MESSAGE = "Only members with the Manage Server permission can re-index."
+ADMIN_ONLY_MESSAGE = "Only members with the Manage Server permission can use this command."
 
 
 class BriefbotServiceLike(Protocol):
@@ -36,6 +38,7 @@ class BriefbotServiceLike(Protocol):
         as_of: datetime | None = None,
         history: Sequence[Turn] = (),
         on_partial: Callable[[str], None] | None = None,
+        on_usage: Callable[[Completion], None] | None = None,
         on_sources: Callable[[Sequence[ScoredChunk]], None] | None = None,
         article_ids: Sequence[str] | None = None,
     ) -> Answer: ...
@@ -61,12 +64,14 @@ class BriefBot(commands.Bot):
         self.service = service
         self.conversations = ConversationStore()
         self.cooldown = Cooldown(settings.user_cooldown_seconds)
+        self.budget = TokenBudget(settings.user_daily_token_budget)
         self.answerer = Answerer(
             service.ask,
             max_concurrent=settings.max_concurrent_answers,
             deadline_seconds=settings.answer_deadline_seconds,
             # Sources are previewed while an LLM writes; an extractive answer is there at once anyway.
             preview_sources=settings.has_llm,
+            budget=self.budget,
         )
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
@@ -74,10 +79,12 @@ class BriefBot(commands.Bot):
         from bot.brief_commands import BriefCommands
         from bot.commands import BriefbotCommands
         from bot.listeners import ConversationListener
+        from bot.source_admin import SourceAdmin
 
         await self.add_cog(BriefbotCommands(self))
         await self.add_cog(ConversationListener(self))
         await self.add_cog(BriefCommands(self))  # also registers the brief's persistent story buttons
+        await self.add_cog(SourceAdmin(self))
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import render
-from bot.answering import GENERIC_APOLOGY
+from bot.answering import GENERIC_APOLOGY, AskRequest
 from bot.app import send_ephemeral
 from bot.brief_store import BriefStore, StoredStory
+from bot.budget import refusal
+from bot.conversations import History
 from bot.render_brief import render_story_disagreements, render_story_sources
-from bot.targets import NO_MENTIONS
+from bot.targets import InteractionTarget
 from retrieval.errors import BriefbotError
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 BRIEFS_FOLDER = "briefs"
 MAX_STORY_QUESTION_CHARS = 500
 MODAL_TITLE_CHARS = 45  # Discord's limit for a modal title
+STORY_ONLY_NOTE = "Answered from this story's articles only."
 GONE_MESSAGE = "This brief is no longer stored, so its buttons can't answer. Run /brief for a fresh one."
 BUTTONS: dict[str, tuple[str, str]] = {  # kind: (label, emoji)
     "sources": ("Sources", "📰"),
@@ -99,16 +102,17 @@ class AskStoryModal(discord.ui.Modal):
         self.stored = stored
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        """The same gate and pipeline as `/ask`: budget, cooldown, concurrency slot and deadline."""
         bot: BriefBot = interaction.client  # type: ignore[assignment]
+        refused = refusal(bot.budget, bot.cooldown, interaction.user.id)
+        if refused:
+            await send_ephemeral(interaction, render.render_error(refused))
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        answer = await asyncio.to_thread(
-            bot.service.ask, self.question.value, article_ids=list(self.stored.story.article_ids)
+        request = AskRequest(interaction.user.id, tuple(self.stored.story.article_ids), (STORY_ONLY_NOTE,))
+        await bot.answerer.answer(
+            self.question.value, History(()), InteractionTarget(interaction, ephemeral=True), request=request
         )
-        for message in render.render_answer(answer, notes=["Answered from this story's articles only."]):
-            await interaction.followup.send(
-                content=message.content or discord.utils.MISSING, embeds=message.embeds,
-                ephemeral=True, allowed_mentions=NO_MENTIONS,
-            )
 
     async def on_error(  # type: ignore[override]  # discord.py's View and Modal signatures differ
         self, interaction: discord.Interaction, error: Exception, /

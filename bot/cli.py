@@ -6,9 +6,11 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from retrieval.errors import BriefbotError
 from retrieval.models import Answer, IndexProgress, IndexReport
 from retrieval.settings import Settings
+
+if TYPE_CHECKING:
+    from retrieval.service import BriefbotService
 
 console = Console(stderr=True)
 QUIET_LOGGERS = ("bm25s", "chromadb", "httpx", "httpcore", "openai", "discord", "trafilatura")
@@ -100,7 +105,7 @@ def _parse_datetime(value: str) -> datetime:
     return parsed
 
 
-def _service(settings: Settings):  # type: ignore[no-untyped-def]
+def _service(settings: Settings) -> BriefbotService:
     from retrieval.service import BriefbotService
 
     return BriefbotService.from_settings(settings)
@@ -114,12 +119,10 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
+def _progress_bar() -> AbstractContextManager[Callable[[IndexProgress], None]]:
     """A rich progress bar fed by IndexProgress updates."""
-    from contextlib import contextmanager
-
     @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
+    def bar() -> Iterator[Callable[[IndexProgress], None]]:
         columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.fields[detail]}"))
         with Progress(*columns, console=console, transient=False) as progress:

@@ -12,8 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.answering import Delivered, ThrottledEditor
+from bot.answering import AskRequest, Delivered, ThrottledEditor
 from bot.app import ADMIN_ONLY_MESSAGE, send_ephemeral
+from bot.budget import refusal
 from bot.conversations import History
 from bot.listeners import is_my_thread, thread_turns
 from bot.targets import NO_MENTIONS, InteractionTarget
@@ -60,15 +61,17 @@ class BriefbotCommands(commands.Cog):
     async def ask(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]
     ) -> None:
-        wait = self.bot.cooldown.retry_after(interaction.user.id)
-        if wait:
-            await send_ephemeral(interaction, render.render_error(f"Please wait {wait:.0f} s before asking again."))
+        refused = refusal(self.bot.budget, self.bot.cooldown, interaction.user.id)
+        if refused:
+            await send_ephemeral(interaction, render.render_error(refused))
             return
         await interaction.response.defer(thinking=True)
         channel = interaction.channel
         thread_id = channel.id if isinstance(channel, discord.Thread) and is_my_thread(channel, self.bot) else None
         earlier = await thread_turns(self.bot, channel) if isinstance(channel, discord.Thread) and thread_id else ()
-        delivered = await self.bot.answerer.answer(question, History(earlier), InteractionTarget(interaction))
+        delivered = await self.bot.answerer.answer(
+            question, History(earlier), InteractionTarget(interaction), request=AskRequest(interaction.user.id)
+        )
         if delivered is None:
             return
         keys = [m.id for m in delivered.messages] + ([thread_id] if thread_id else [])

@@ -16,6 +16,8 @@ import discord
 from discord.ext import commands
 
 from bot import render
+from bot.answering import AskRequest
+from bot.budget import refusal
 from bot.conversations import History, rebuild_from_reply_chain, rebuild_thread
 from bot.targets import NO_MENTIONS, MessageTarget
 from retrieval.models import Turn
@@ -29,6 +31,7 @@ UNREADABLE_REPLY = (
     "I can't read replies to slash-command answers (Discord hides their text from bots). "
     "Mention me in your reply, or ask in the answer's thread."
 )
+REFUSAL_SHOWN_SECONDS = 5.0  # a cooldown or budget notice in the channel deletes itself after this
 EMPTY_MENTION = "Ask me a question after the mention, e.g. “@briefbot what did the US say?”."
 
 
@@ -55,13 +58,13 @@ class ConversationListener(commands.Cog):
         await self._answer(message, question, earlier)
 
     async def _answer(self, message: discord.Message, question: str, earlier: tuple[Turn, ...]) -> None:
-        wait = self.bot.cooldown.retry_after(message.author.id)
-        if wait:
+        refused = refusal(self.bot.budget, self.bot.cooldown, message.author.id)
+        if refused:
             await message.reply(
-                render.render_error(f"Please wait {wait:.0f} s before asking again."),
+                render.render_error(refused),
                 mention_author=False,
                 allowed_mentions=NO_MENTIONS,
-                delete_after=max(wait, 5.0),
+                delete_after=max(self.bot.cooldown.seconds, REFUSAL_SHOWN_SECONDS),
             )
             return
         target = MessageTarget(message)
@@ -70,7 +73,9 @@ class ConversationListener(commands.Cog):
         except discord.HTTPException as exc:  # e.g. no Send Messages here: nothing we can say
             log.warning("cannot reply in channel %s: %s", message.channel.id, exc)
             return
-        delivered = await self.bot.answerer.answer(question, History(earlier), target)
+        delivered = await self.bot.answerer.answer(
+            question, History(earlier), target, request=AskRequest(message.author.id)
+        )
         if delivered is None:
             return
         keys = [m.id for m in delivered.messages]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from retrieval.citations import strip_foreign_urls
 from retrieval.models import (
     Answer,
     Article,
@@ -267,7 +268,8 @@ def render_partial(preview: Preview | str) -> str:
     if preview.sources:
         lines = "\n".join(f"• {line}" for line in preview.sources)
         head = truncate(discord.utils.escape_mentions(f"**Reading:**\n{lines}"), MAX_CONTENT_CHARS // 2) + "\n\n"
-    body = discord.utils.escape_mentions(preview.text.strip()) or "*Reading the sources…*"
+    # No links while streaming: the sources are not mapped yet, and content links would unfurl.
+    body = discord.utils.escape_mentions(strip_foreign_urls(preview.text, ())) or "*Reading the sources…*"
     body = truncate(body, MAX_CONTENT_CHARS - len(head) - len(suffix))
     return head + body + suffix
 

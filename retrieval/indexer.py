@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
@@ -158,7 +159,7 @@ class Indexer:
             return 0
         present = {a.id for a in articles}
         gone = [
-            record["id"]
+            str(record["id"])
             for record in self._article_records(generation)
             if record["id"] not in present
             and remove_scope(str(record.get("origin", "")))
@@ -206,7 +207,8 @@ class Indexer:
         if embeddings is None:
             return
         for chunk_id, vector in zip(sample["ids"], embeddings, strict=True):
-            hits = chunk_col.query(query_embeddings=[list(vector)], n_results=3, include=[])["ids"][0]
+            query = np.asarray([vector], dtype=np.float32)
+            hits = chunk_col.query(query_embeddings=query, n_results=3, include=[])["ids"][0]
             if chunk_id not in hits:
                 self.store.drop_generation(generation)
                 raise IndexEmptyError("The rebuilt index failed a known-answer query; the previous index stays live.")

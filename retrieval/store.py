@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
@@ -177,7 +178,7 @@ class ChromaStore:
         if chunks:
             chunk_col.upsert(
                 ids=[c.id for c in chunks],
-                embeddings=[list(v) for v in vectors],
+                embeddings=np.asarray(vectors, dtype=np.float32),
                 documents=[c.text for c in chunks],
                 metadatas=[chunk_metadata(c) for c in chunks],
             )
@@ -187,7 +188,7 @@ class ChromaStore:
             chunk_col.delete(ids=stale)
         article_col.upsert(
             ids=[article.id],
-            embeddings=[PLACEHOLDER_VECTOR],
+            embeddings=np.asarray([PLACEHOLDER_VECTOR], dtype=np.float32),
             documents=[article.title],
             metadatas=[article_metadata(article, content_hash, len(chunks))],
         )
@@ -207,7 +208,7 @@ class ChromaStore:
         if chunk_col.count() == 0:
             return []
         result = chunk_col.query(
-            query_embeddings=[vector],
+            query_embeddings=np.asarray([vector], dtype=np.float32),
             n_results=min(k, chunk_col.count()),
             where=where,
             include=["documents", "metadatas", "distances"],
@@ -215,7 +216,7 @@ class ChromaStore:
         ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
         metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
         return [
-            (chunk_from_record(i, d or "", m or {}), 1.0 - float(dist))
+            (chunk_from_record(i, d or "", dict(m or {})), 1.0 - float(dist))
             for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
         ]
 

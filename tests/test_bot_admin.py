@@ -15,7 +15,6 @@ from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world
 
 
-
 def _original_edits(env: simcord.Env) -> list[str]:
     return [
         str(r.json.get("content"))

@@ -16,7 +16,6 @@ from bot.conversations import MAX_HISTORY_TURNS
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_service, make_world
 
-
 ANSWERABLE = "Why did Putin visit North Korea?"
 UNANSWERABLE = "Who won the 1966 football World Cup final at Wembley?"
 

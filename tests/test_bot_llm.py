@@ -26,7 +26,6 @@ from tests.support.discord_env import (
 )
 from tests.support.openai_server import Behaviour, FakeOpenAIServer, ok, status
 
-
 QUESTION = "Why did Putin visit North Korea?"
 LLM_TIMEOUT_SECONDS = 1.0
 

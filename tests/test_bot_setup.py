@@ -12,7 +12,6 @@ from bot import DiscordTokenMissingError, create_bot, run_bot
 from retrieval.settings import Settings
 from tests.support.discord_env import make_world
 
-
 DEV_GUILD_ID = 1456074443980811111
 
 

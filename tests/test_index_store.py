@@ -13,7 +13,6 @@ from retrieval.models import Article
 from retrieval.store import ChromaStore
 from tests.conftest import SEEDS_DIR, make_settings
 
-
 TOPICS = ["buses", "bridges", "libraries", "hospitals", "schools", "parks", "ferries", "trams", "museums", "wells"]
 PLACES = ["Arden", "Brill", "Calder", "Dunmore", "Elgin", "Fenwick", "Garvan", "Hollis", "Innis", "Jarrow"]
 

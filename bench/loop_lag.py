@@ -1,0 +1,132 @@
+"""Issue 6, item 2: the event loop stays responsive (lag ≤ 250 ms) while questions and a re-index run.
+
+A probe task sleeps 50 ms at a time and records how late it wakes up. Meanwhile, as the bot does it,
+`/ask`-style calls run `service.ask` in worker threads (`asyncio.to_thread`, streaming through an LLM on
+the 127.0.0.1 test server, partial text handed back to the loop with `call_soon_threadsafe`) and a
+full re-index runs in another worker thread. Anything holding the GIL or blocking the loop for long
+shows up as lag.
+
+    python bench/loop_lag.py [--articles 600] [--asks 40] [--concurrency 4]
+
+`tests/test_loop_lag.py` runs the same code on a smaller load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+PROBE_INTERVAL_SECONDS = 0.05
+TARGET_MAX_LAG_MS = 250.0
+QUESTIONS = [
+    "Why did Putin visit North Korea?", "What did the United States say about the pact?",
+    "What happened to the Hollis harbour?", "Which deals were signed in Hanoi?",
+    "What did officials say about the Kestrel bridge works?",
+]
+
+
+@dataclass
+class LagReport:
+    max_lag_ms: float
+    samples: int
+    asks_answered: int
+    chunks_embedded: int
+    seconds: float
+
+
+async def _probe(stop: asyncio.Event, lags: list[float]) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(PROBE_INTERVAL_SECONDS)
+        lags.append(max(0.0, time.perf_counter() - started - PROBE_INTERVAL_SECONDS))
+
+
+async def _asks(service: Any, count: int, concurrency: int) -> int:
+    """`count` questions, at most `concurrency` in worker threads at once, as the bot's slots allow."""
+    loop = asyncio.get_running_loop()
+    slots = asyncio.Semaphore(concurrency)
+    partials: list[str] = []
+
+    def on_partial(text: str) -> None:  # worker thread → loop, like the bot's preview editor
+        loop.call_soon_threadsafe(partials.append, text[-20:])
+
+    async def one(i: int) -> bool:
+        async with slots:
+            answer = await asyncio.to_thread(service.ask, QUESTIONS[i % len(QUESTIONS)], on_partial=on_partial)
+            return bool(answer.text)
+
+    return sum(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+async def measure_loop_lag(service: Any, articles: list[Any], asks: int, concurrency: int) -> LagReport:
+    """Run the asks and a full re-index of `articles` together, probing the loop the whole time."""
+    stop, lags = asyncio.Event(), []  # type: ignore[var-annotated]
+    probe = asyncio.create_task(_probe(stop, lags))
+    started = time.perf_counter()
+    try:
+        reindex = asyncio.to_thread(service.indexer.index, articles, rebuild=True)
+        report, answered = await asyncio.gather(reindex, _asks(service, asks, concurrency))
+    finally:
+        stop.set()
+        await probe
+    return LagReport(max(lags, default=0.0) * 1000, len(lags), answered, report.chunks_embedded,
+                     time.perf_counter() - started)
+
+
+def build_service(workdir: Path, llm_base_url: str, embeddings: Any) -> tuple[Any, list[Any]]:
+    """A real service indexed on the seeds (+2 articles), answering with the LLM at `llm_base_url`;
+    and those articles, to be re-indexed together with the bench's own."""
+    from pydantic import SecretStr
+
+    from retrieval.loaders import load_path
+    from tests.conftest import make_settings
+    from tests.support.discord_env import make_service, write_corpus
+
+    corpus = write_corpus(workdir / "corpus")
+    settings = make_settings(workdir / "data", seeds_dir=corpus, openai_base_url=llm_base_url,
+                             openai_api_key=SecretStr("bench-key"), llm_timeout_seconds=30.0)
+    service = make_service(settings, embeddings)
+    service.index([corpus])
+    return service, load_path(corpus)[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=600, help="articles (= chunks) in the re-index")
+    parser.add_argument("--asks", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+
+    from rebuild_under_queries import edition_articles
+
+    from retrieval.embeddings import LocalMiniLMEmbeddings
+    from tests.support.openai_server import FakeOpenAIServer
+
+    server = FakeOpenAIServer().start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="briefbot-bench-") as workdir:
+            service, seeds = build_service(Path(workdir), server.base_url, LocalMiniLMEmbeddings())
+            articles = seeds + edition_articles(args.articles, "A")
+            report = asyncio.run(measure_loop_lag(service, articles, args.asks, args.concurrency))
+    finally:
+        server.stop()
+    print(f"re-index: {report.chunks_embedded} chunks; asks answered: {report.asks_answered} of {args.asks} "
+          f"({args.concurrency} at a time); {report.seconds:.1f} s")
+    print(f"loop lag: max {report.max_lag_ms:.0f} ms over {report.samples} probes "
+          f"(every {PROBE_INTERVAL_SECONDS * 1000:.0f} ms; target ≤ {TARGET_MAX_LAG_MS:.0f} ms)")
+    return 0 if report.max_lag_ms <= TARGET_MAX_LAG_MS and report.asks_answered == args.asks else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    raise SystemExit(main())
