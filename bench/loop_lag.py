@@ -6,7 +6,7 @@ the 127.0.0.1 test server, partial text handed back to the loop with `call_soon_
 full re-index runs in another worker thread. Anything holding the GIL or blocking the loop for long
 shows up as lag.
 
-    python bench/loop_lag.py [--articles 600] [--asks 40] [--concurrency 4]
+    python bench/loop_lag.py [--articles 600] [--asks 40] [--concurrency 4] [--chroma-server]
 
 `tests/test_loop_lag.py` runs the same code on a smaller load.
 """
@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +86,26 @@ async def measure_loop_lag(service: Any, articles: list[Any], asks: int, concurr
                      time.perf_counter() - started)
 
 
-def build_service(workdir: Path, llm_base_url: str, embeddings: Any) -> tuple[Any, list[Any]]:
+@contextlib.contextmanager
+def chroma_server(workdir: Path) -> Iterator[dict[str, Any]]:
+    """A `chroma run` on 127.0.0.1: the settings that point the service at it (server mode)."""
+    from tests.support.chroma_server import _chroma_executable, _free_port, _wait_until_up
+
+    port = _free_port()
+    command = [_chroma_executable(), "run", "--path", str(workdir / "chroma-server"), "--host", "127.0.0.1",
+               "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_up(port, process)
+        yield {"chroma_host": "127.0.0.1", "chroma_port": port}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def build_service(
+    workdir: Path, llm_base_url: str, embeddings: Any, **overrides: Any
+) -> tuple[Any, list[Any]]:
     """A real service indexed on the seeds (+2 articles), answering with the LLM at `llm_base_url`;
     and those articles, to be re-indexed together with the bench's own."""
     from pydantic import SecretStr
@@ -94,7 +116,7 @@ def build_service(workdir: Path, llm_base_url: str, embeddings: Any) -> tuple[An
 
     corpus = write_corpus(workdir / "corpus")
     settings = make_settings(workdir / "data", seeds_dir=corpus, openai_base_url=llm_base_url,
-                             openai_api_key=SecretStr("bench-key"), llm_timeout_seconds=30.0)
+                             openai_api_key=SecretStr("bench-key"), llm_timeout_seconds=30.0, **overrides)
     service = make_service(settings, embeddings)
     service.index([corpus])
     return service, load_path(corpus)[0]
@@ -105,6 +127,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=600, help="articles (= chunks) in the re-index")
     parser.add_argument("--asks", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--chroma-server", action="store_true", help="Chroma in server mode (`chroma run`)")
     args = parser.parse_args()
 
     from rebuild_under_queries import edition_articles
@@ -114,13 +137,15 @@ def main() -> int:
 
     server = FakeOpenAIServer().start()
     try:
-        with tempfile.TemporaryDirectory(prefix="briefbot-bench-") as workdir:
-            service, seeds = build_service(Path(workdir), server.base_url, LocalMiniLMEmbeddings())
+        with tempfile.TemporaryDirectory(prefix="briefbot-bench-") as workdir, contextlib.ExitStack() as stack:
+            overrides = stack.enter_context(chroma_server(Path(workdir))) if args.chroma_server else {}
+            service, seeds = build_service(Path(workdir), server.base_url, LocalMiniLMEmbeddings(), **overrides)
             articles = seeds + edition_articles(args.articles, "A")
             report = asyncio.run(measure_loop_lag(service, articles, args.asks, args.concurrency))
     finally:
         server.stop()
-    print(f"re-index: {report.chunks_embedded} chunks; asks answered: {report.asks_answered} of {args.asks} "
+    print(f"Chroma: {'server (chroma run)' if args.chroma_server else 'embedded'}; "
+          f"re-index: {report.chunks_embedded} chunks; asks answered: {report.asks_answered} of {args.asks} "
           f"({args.concurrency} at a time); {report.seconds:.1f} s")
     print(f"loop lag: max {report.max_lag_ms:.0f} ms over {report.samples} probes "
           f"(every {PROBE_INTERVAL_SECONDS * 1000:.0f} ms; target ≤ {TARGET_MAX_LAG_MS:.0f} ms)")

@@ -2,13 +2,13 @@
 
 An old index (edition A, `--old` articles) is built first. Then a full rebuild
 (`service.indexer.index(articles, rebuild=True)`) writes `--new` articles of edition B (same ids,
-new text, `--chunks-per-article` chunks each: 5,000 chunks by default) into a staging generation, while another thread searches continuously
-through the service. Each answer is classified by the edition of its chunks: only A before the
+new text, `--chunks-per-article` chunks each: 5,000 chunks by default) into a staging generation,
+while another thread searches continuously through the service. Each answer is classified by the edition of its chunks: only A before the
 switch, only B after it, never empty, never "collection does not exist".
 
     python bench/rebuild_under_queries.py [--old 200] [--new 1000] [--chunks-per-article 5]
 
-`tests/test_rebuild_under_queries.py` runs the same code on a few hundred chunks.
+`tests/test_rebuild_under_queries.py` runs the same code on 100 chunks.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ QUERIES_AFTER_SWITCH = 10
 
 
 def _paragraph(i: int, part: int, city: str, place: str, edition: str) -> str:
-    """About 600 characters: two never fit in one 1,000-character chunk, so each is a chunk."""
+    """About 950 characters, so an article of k paragraphs makes about k chunks."""
     sentences = [f"Part {part} of the {city} {place} {i} report, edition {edition}."]
-    while len(" ".join(sentences)) < 560:
+    while len(" ".join(sentences)) < 900:
         n = len(sentences)
         sentences.append(f"Inspectors counted {i + n * part} workers on site {n} near the {place} in {city}.")
     return " ".join(sentences)

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
 
     # --- answering
     top_k: int = Field(6, validation_alias=_env("BRIEFBOT_TOP_K"))
-    refusal_threshold: float = Field(0.35, validation_alias=_env("BRIEFBOT_REFUSAL_THRESHOLD"))
+    refusal_threshold: float = Field(0.38, validation_alias=_env("BRIEFBOT_REFUSAL_THRESHOLD"))
 
     # --- Discord
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))

@@ -53,11 +53,13 @@ def test_clean_exit_after_50_upserts_then_reopen_finds_all_with_get_and_query(tm
     reopened = ChromaStore.from_settings(make_settings(data_dir), embeddings)
     chunk_col, _ = reopened.collections()
     stored = chunk_col.get(include=["embeddings", "documents"])
+    documents, vectors = stored["documents"] or [], stored["embeddings"]
     assert sorted(stored["ids"]) == sorted(f"dur{n:02d}:0" for n in range(CHUNKS))
     assert reopened.count_chunks() == CHUNKS and reopened.count_articles() == CHUNKS
-    assert all("restarted after" in doc for doc in stored["documents"])
+    assert len(documents) == CHUNKS and all("restarted after" in doc for doc in documents)
+    assert vectors is not None and len(vectors) == CHUNKS
 
-    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+    for chunk_id, vector in zip(stored["ids"], list(vectors), strict=True):
         [(top, similarity)] = reopened.query(list(vector), k=1)
         assert top.id == chunk_id and similarity > 0.99
     question = embeddings.embed_query("Which ferry line to island 203 restarted?")

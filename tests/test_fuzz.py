@@ -24,7 +24,7 @@ from retrieval.loaders import SUPPORTED_SUFFIXES, article_from_record, load_path
 from retrieval.models import Answer, Article, Citation, Disagreement, Failure
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-WORDS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+WORDS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=400)
 MARKER = re.compile(r"\[(\d+)\]")
 CITATION_MARKER = re.compile(r"\[(\d+)\](?!\()")  # "[2](url)" is a markdown link, not a citation
 
@@ -103,7 +103,7 @@ def test_a_jsonl_file_of_garbage_lines_gives_one_outcome_per_nonblank_line(lines
 
 # --- chunker ---------------------------------------------------------------------------------
 
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=4000)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=4000)
 
 
 def _article(text: str, key_points: list[str], contradictions: list[str]) -> Article:

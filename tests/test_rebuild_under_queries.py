@@ -1,7 +1,7 @@
 """Issue 6, item 4 (scaled down): queries run continuously during a full rebuild and are answered
 from the old index before the switch and from the new one after; never empty, never an error.
 
-Runs `bench/rebuild_under_queries.py` on a few hundred chunks (the benchmark does 5,000).
+Runs `bench/rebuild_under_queries.py` on 100 one-chunk articles (the benchmark does 5,000 chunks).
 """
 
 from __future__ import annotations

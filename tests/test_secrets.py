@@ -74,7 +74,7 @@ def simcord_bot(bot_settings: Settings, bot_service: Any) -> discord.Client:
     async def login_with_canary(_token: str) -> None:
         await real_login(BOT_TOKEN_CANARY)
 
-    bot.login = login_with_canary  # type: ignore[method-assign]
+    bot.login = login_with_canary  # type: ignore[method-assign,assignment]
     return bot
 
 
