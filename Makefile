@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DATA := ./data
 
-.PHONY: install demo test test-slow lint chroma-server clean
+.PHONY: install demo test test-slow test-canary lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+test-canary: $(STAMP)
+	$(BIN)/python -m pytest -q --canary-secrets
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot retrieval prompts tests bench

@@ -3,8 +3,9 @@
 An old index (edition A, `--old` articles) is built first. Then a full rebuild
 (`service.indexer.index(articles, rebuild=True)`) writes `--new` articles of edition B (same ids,
 new text, `--chunks-per-article` chunks each: 5,000 chunks by default) into a staging generation,
-while another thread searches continuously through the service. Each answer is classified by the edition of its chunks: only A before the
-switch, only B after it, never empty, never "collection does not exist".
+while another thread searches continuously through the service. Each answer is classified by the
+edition of its chunks: only A before the switch, only B after it, never empty, never "collection
+does not exist".
 
     python bench/rebuild_under_queries.py [--old 200] [--new 1000] [--chunks-per-article 5]
 

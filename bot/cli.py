@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot import redact
 from retrieval.errors import BriefbotError
 from retrieval.models import Answer, IndexProgress, IndexReport
 from retrieval.settings import Settings
@@ -40,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def configure_logging(level: str) -> None:
     """Our log level for our code; chatty libraries stay at WARNING unless asked for DEBUG."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()
     if level.upper() != "DEBUG":
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)

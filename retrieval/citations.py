@@ -121,7 +121,7 @@ def map_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[
 
     text = _ALTERNATE_CITATION.sub(lambda m: f"[{m.group(1) or m.group(2)}]", text)
     mapped = _BRACKET_GROUP.sub(rewrite, text)
-    mapped = re.sub(r"(\[\d+\])(?:\1)+", r"\1", mapped)  # "[1][1]" after renumbering
+    mapped = re.sub(r"(\[\d+\])(?:\1(?!\())+", r"\1", mapped)  # "[1][1]" after renumbering, not a link label
     used = tuple(by_n[old].model_copy(update={"n": new}) for old, new in renumber.items())
     return mapped, used
 

@@ -220,18 +220,23 @@ def article_from_record(record: object, *, origin: str) -> Article:
     text = str(record.get("text") or "").replace("\x00", "").strip()
     if len(text) < MIN_TEXT_CHARS:
         raise ValueError("no article text")
-    url = record.get("url") or None
+    url = _text_or_none(record.get("url"))
     outlet = str(record.get("source") or record.get("outlet") or _host(url) or "unknown")
     return Article(
         id=str(record.get("id") or article_id_for(url or text[:200])),
         title=str(record.get("title") or _derive_title(text, origin)),
         url=url,
-        published=_parse_date(record.get("published")),
+        published=_parse_date(_text_or_none(record.get("published"))),
         outlet=outlet,
         text=text,
         outlets=(outlet,),
         origin=origin,
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    """JSON fields that must be text: a number or boolean there is treated as missing."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _host(url: object) -> str | None:

@@ -6,6 +6,7 @@ time ("this week", "in March") favours chunks from that window; other questions 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,6 +26,9 @@ from pydantic import ConfigDict
 from retrieval.chunking import text_for_lexical
 from retrieval.models import Chunk, ScoredChunk
 from retrieval.timeparse import find_time_window
+
+# bm25s sets its own logger to DEBUG when imported; leave the level to the application's config.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 CANDIDATE_DEPTH = 50  # candidates taken from each of the dense and lexical lists
 DENSE_OVERFETCH = 3  # dense hits fetched per candidate kept when as_of has to drop newer ones

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from langchain_core.embeddings import Embeddings
 
 from retrieval.answer import LLMAnswerer
+from retrieval.answer_sources import cite_disagreements, group_by_article
+from retrieval.contradictions import find_disagreements
 from retrieval.embeddings import embeddings_from_settings
 from retrieval.errors import IndexEmptyError
 from retrieval.extractive import extractive_answer
@@ -142,14 +144,11 @@ class BriefbotService:
         return extractive_answer(question, sources, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
 
     def _with_disagreements(self, answer: Answer, question: str, sources: Sequence[ScoredChunk]) -> Answer:
-        """Surface sources that disagree on the asked fact instead of choosing silently."""
-        if answer.refused or not answer.citations:
-            return answer
-        try:
-            from retrieval.contradictions import attach_disagreements
-        except ImportError:
-            return answer
-        return attach_disagreements(answer, question, sources, self.embeddings)
+        """Surface sources that disagree on the asked fact instead of choosing silently; then number
+        the sources one per article."""
+        if not answer.refused and answer.citations:
+            answer = cite_disagreements(answer, find_disagreements(question, sources, self.embeddings), sources)
+        return group_by_article(answer)
 
     def brief(
         self, *, as_of: datetime | None = None, topic: str | None = None, window_hours: int = 24

@@ -9,7 +9,12 @@ import pytest
 
 from retrieval.settings import Settings
 
-pytest_plugins = ["tests.support.openai_server", "tests.support.http_server", "tests.support.discord_env"]
+pytest_plugins = [
+    "tests.support.openai_server",
+    "tests.support.http_server",
+    "tests.support.discord_env",
+    "tests.support.canary_secrets",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -27,7 +32,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "embeddings": "local",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture(scope="session")
