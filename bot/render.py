@@ -128,14 +128,14 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
 def render_answer(answer: Answer, *, notes: Sequence[str] = ()) -> list[RenderedMessage]:
     """The final answer: text embeds with `[n]` markers, then the numbered source list."""
     if answer.refused:
-        return _pack([_refusal_embed(answer, notes)])
+        return pack_embeds([_refusal_embed(answer, notes)])
     embeds = _text_embeds(answer.text or NO_ANSWER_TEXT, title=answer.question)
     embeds.extend(_source_embeds(answer.citations))
     _add_disagreements(embeds[0], answer)
     footer = _footer(answer, notes)
     if footer:
         embeds[-1].set_footer(text=truncate(footer, MAX_FOOTER_CHARS))
-    return _pack(embeds)
+    return pack_embeds(embeds)
 
 
 def _refusal_embed(answer: Answer, notes: Sequence[str]) -> discord.Embed:
@@ -214,7 +214,7 @@ def _footer(answer: Answer, notes: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _pack(embeds: Sequence[discord.Embed]) -> list[RenderedMessage]:
+def pack_embeds(embeds: Sequence[discord.Embed]) -> list[RenderedMessage]:
     """Group embeds into messages: at most 10 per message and 6,000 chars in total."""
     messages: list[RenderedMessage] = []
     current: list[discord.Embed] = []

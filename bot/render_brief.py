@@ -18,10 +18,9 @@ from bot.render import (
     MAX_CONTENT_CHARS,
     MAX_EMBED_DESCRIPTION_CHARS,
     MAX_EMBED_TITLE_CHARS,
-    MAX_EMBED_TOTAL_CHARS,
-    MAX_EMBEDS_PER_MESSAGE,
     MAX_SOURCE_TITLE_CHARS,
     RenderedMessage,
+    pack_embeds,
     truncate,
 )
 from retrieval.brief_models import Brief, BriefSource, Story
@@ -79,7 +78,7 @@ def render_brief(brief: Brief) -> list[BriefMessage]:
     """The header (stories at a glance), then each story's messages; buttons go on each story's last one."""
     messages = [BriefMessage(RenderedMessage(embeds=[_header_embed(brief)]))]
     for number, story in enumerate(brief.stories, 1):
-        parts = pack(story_embeds(story, number, brief.sources))
+        parts = pack_embeds(story_embeds(story, number, brief.sources))
         key = story_key(brief, story)
         messages.extend(BriefMessage(part, key if i == len(parts) - 1 else None) for i, part in enumerate(parts))
     return messages
@@ -150,23 +149,6 @@ def _pack_lines(lines: Sequence[str]) -> list[str]:
     if current.strip() or not pieces:
         pieces.append(current.strip("\n") or "-")
     return pieces
-
-
-def pack(embeds: Sequence[discord.Embed]) -> list[RenderedMessage]:
-    """Embeds into messages: at most 10 per message and 6,000 chars in total."""
-    messages: list[RenderedMessage] = []
-    current: list[discord.Embed] = []
-    size = 0
-    for embed in embeds:
-        length = len(embed)
-        if current and (size + length > MAX_EMBED_TOTAL_CHARS or len(current) >= MAX_EMBEDS_PER_MESSAGE):
-            messages.append(RenderedMessage(embeds=current))
-            current, size = [], 0
-        current.append(embed)
-        size += length
-    if current:
-        messages.append(RenderedMessage(embeds=current))
-    return messages
 
 
 def _coverage(story: Story) -> str:
