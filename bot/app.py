@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -65,6 +66,7 @@ class BriefBot(commands.Bot):
         self.conversations = ConversationStore()
         self.cooldown = Cooldown(settings.user_cooldown_seconds)
         self.budget = TokenBudget(settings.user_daily_token_budget)
+        self.reindex_lock = asyncio.Lock()  # /reindex and the scheduled refresh never overlap
         self.answerer = Answerer(
             service.ask,
             max_concurrent=settings.max_concurrent_answers,
@@ -79,12 +81,14 @@ class BriefBot(commands.Bot):
         from bot.brief_commands import BriefCommands
         from bot.commands import BriefbotCommands
         from bot.listeners import ConversationListener
+        from bot.refresh import ScheduledRefresh
         from bot.source_admin import SourceAdmin
 
         await self.add_cog(BriefbotCommands(self))
         await self.add_cog(ConversationListener(self))
         await self.add_cog(BriefCommands(self))  # also registers the brief's persistent story buttons
         await self.add_cog(SourceAdmin(self))
+        await self.add_cog(ScheduledRefresh(self))
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

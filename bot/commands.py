@@ -52,7 +52,7 @@ def require_index_admin(interaction: discord.Interaction) -> bool:
 class BriefbotCommands(commands.Cog):
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
-        self.reindex_lock = asyncio.Lock()
+        self.reindex_lock = bot.reindex_lock
         self._choices: tuple[float, list[str]] | None = None
 
     # --- /ask ------------------------------------------------------------------------------
