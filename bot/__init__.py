@@ -37,7 +37,7 @@ def run_bot(settings: Settings) -> None:
     if settings.discord_token is None:
         raise DiscordTokenMissingError(
             "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal and put its token "
-            "in .env (see docs/discord.md)."
+            "in .env (see README, \"Run it in your server\")."
         )
     bot = create_bot(settings)
     bot.run(settings.discord_token.get_secret_value(), log_handler=None)
