@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import redact
-from retrieval.errors import BriefbotError
+from retrieval.errors import BriefbotError, UnsafeURLError
 from retrieval.models import Answer, IndexProgress, IndexReport
 from retrieval.settings import Settings
 
@@ -221,7 +221,13 @@ def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         "add": lambda: sources.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
         "remove": lambda: sources.remove_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
     }
-    config = handlers[args.action]()
+    try:
+        config = handlers[args.action]()
+    except UnsafeURLError as exc:
+        raise BriefbotError(
+            f"{args.value}: {exc}. Sources must be http(s) URLs that do not point at loopback, private, "
+            "link-local or reserved addresses."
+        ) from exc
     print(config.model_dump_json(indent=2) if hasattr(config, "model_dump_json") else config)
     return 0
 
