@@ -160,18 +160,13 @@ class Indexer:
         present = {a.id for a in articles}
         gone = [
             str(record["id"])
-            for record in self._article_records(generation)
+            for record in self.store.iter_articles(generation)
             if record["id"] not in present
             and remove_scope(str(record.get("origin", "")))
             and not _kept(str(record.get("origin", "")), keep_origins)
         ]
         self.store.delete_articles(gone, generation)
         return len(gone)
-
-    def _article_records(self, generation: str | None) -> list[dict[str, object]]:
-        _, article_col = self.store.collections(generation)
-        page = article_col.get(include=["metadatas"])
-        return [{"id": i, **(m or {})} for i, m in zip(page["ids"], page["metadatas"] or [], strict=True)]
 
     # --- full rebuild ------------------------------------------------------------------------
     def _staging_generation(self) -> str:

@@ -97,7 +97,6 @@ def list_sources(settings: Settings) -> SourcesConfig:
     return load_sources(settings)
 
 
-load_config = load_sources  # the name the service uses
 
 
 def add_source(settings: Settings, kind: str, value: str) -> SourcesConfig:

@@ -226,9 +226,9 @@ class ChromaStore:
             for chunk_id, meta, doc in zip(ids, metas, docs, strict=True):
                 yield chunk_from_record(chunk_id, doc or "", meta or {})
 
-    def iter_articles(self) -> Iterator[dict[str, Any]]:
-        """Article records (metadata dicts with `id`), for stats, autocomplete and briefs."""
-        _, article_col = self.collections()
+    def iter_articles(self, generation: str | None = None) -> Iterator[dict[str, Any]]:
+        """Article records (metadata dicts with `id`), for stats, autocomplete, briefs and removal."""
+        _, article_col = self.collections(generation)
         for ids, metas in _paged(article_col, include=["metadatas"]):
             for article_id, meta in zip(ids, metas, strict=True):
                 yield {"id": article_id, **(meta or {})}
