@@ -97,8 +97,6 @@ def list_sources(settings: Settings) -> SourcesConfig:
     return load_sources(settings)
 
 
-
-
 def add_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
     """Add a folder, feed or URL (URLs are checked against the SSRF rules now); adding twice is a no-op."""
     config = load_sources(settings)
