@@ -32,6 +32,9 @@ POINTER_FILE = "ACTIVE_GENERATION"
 FIRST_GENERATION = "briefbot_g1"
 GET_PAGE_SIZE = 2000
 PLACEHOLDER_VECTOR = [1.0]  # article records are looked up by id, never by vector
+# HNSW candidate list per query (Chroma's default is 10). A small k (answers, briefs) would otherwise
+# get an approximate top-k that can differ between two opens of the same index; 100 costs < 1 ms here.
+HNSW_SEARCH_EF = 100
 
 
 def client_from_settings(settings: Settings) -> ClientAPI:
@@ -122,7 +125,8 @@ class ChromaStore:
         return chunks, articles
 
     def _open(self, name: str, space: str = "cosine") -> Collection:
-        metadata = {"hnsw:space": space, "embedder": self.embedder_id, "dimension": self.dimension}
+        metadata = {"hnsw:space": space, "hnsw:search_ef": HNSW_SEARCH_EF, "embedder": self.embedder_id,
+                    "dimension": self.dimension}
         collection = self.client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
         self._check_embedder(collection)
         return collection
