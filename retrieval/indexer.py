@@ -86,6 +86,7 @@ class Indexer:
                 merged_duplicates, rebuild, progress,
             )
         finally:
+            self.store.mark_changed()  # also after a failed run: what it wrote is live
             self.lock.release()
 
     def _index_locked(

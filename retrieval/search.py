@@ -6,7 +6,6 @@ time ("this week", "in March") favours chunks from that window; other questions 
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,12 +22,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from retrieval.bm25_fit import fit_bm25, fit_bm25_in_child
 from retrieval.chunking import text_for_lexical
 from retrieval.models import Chunk, ScoredChunk
 from retrieval.timeparse import find_time_window
-
-# bm25s sets its own logger to DEBUG when imported; leave the level to the application's config.
-logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 CANDIDATE_DEPTH = 50  # candidates taken from each of the dense and lexical lists
 DENSE_OVERFETCH = 3  # dense hits fetched per candidate kept when as_of has to drop newer ones
@@ -41,6 +38,7 @@ TIME_WINDOW_SLACK_DAYS = 3  # news about "this week" is often published a few da
 TIME_WINDOW_BOOST = 1.5  # in-window chunks' fused score is multiplied by this
 NEAR_DUPLICATE_JACCARD = 0.8  # word-shingle overlap above which two chunks count as one
 UNKNOWN_DAY = -1
+CHILD_FIT_MIN_CHUNKS = 5000  # from this size on BM25 is fitted in a child process (see bm25_fit)
 
 
 class DenseStore(Protocol):
@@ -69,17 +67,12 @@ class LexicalIndex:
     stemmer: Any
 
     @classmethod
-    def build(cls, chunks: Iterable[Chunk]) -> LexicalIndex:
+    def build(cls, chunks: Iterable[Chunk], child_min_chunks: int = CHILD_FIT_MIN_CHUNKS) -> LexicalIndex:
         ordered = tuple(sorted(chunks, key=lambda c: c.id))
-        stemmer = Stemmer.Stemmer("english")
-        model = None
-        if ordered:
-            tokens = bm25s.tokenize([text_for_lexical(c) for c in ordered], stopwords="en", stemmer=stemmer,
-                                    show_progress=False)
-            model = bm25s.BM25()
-            model.index(tokens, show_progress=False)
+        texts = [text_for_lexical(c) for c in ordered]
+        model = fit_bm25(texts) if len(texts) < child_min_chunks else fit_bm25_in_child(texts)
         days = np.array([_day(c.published) for c in ordered], dtype=np.int64)
-        return cls(ordered, days, {c.id: i for i, c in enumerate(ordered)}, model, stemmer)
+        return cls(ordered, days, {c.id: i for i, c in enumerate(ordered)}, model, Stemmer.Stemmer("english"))
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every chunk (zeros when the question has no indexed term)."""

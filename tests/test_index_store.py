@@ -10,7 +10,7 @@ from filelock import FileLock
 
 from retrieval.errors import EmbedderMismatchError, ReindexRunningError
 from retrieval.models import Article
-from retrieval.store import ChromaStore
+from retrieval.store import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, ChromaStore
 from tests.conftest import SEEDS_DIR, make_settings
 
 TOPICS = ["buses", "bridges", "libraries", "hospitals", "schools", "parks", "ferries", "trams", "museums", "wells"]
@@ -123,3 +123,19 @@ def test_indexed_articles_round_trip_with_their_key_points(service) -> None:
     assert len(seed.key_points) == 3 and seed.key_points[0].startswith("Putin visits North Korea")
     assert seed.contradictions[0].startswith("While Western nations")
     assert "Vietnam" in seed.text and seed.published == date(2024, 6, 19)
+
+
+def test_a_collection_from_before_gets_the_current_hnsw_settings(settings, embeddings) -> None:
+    """Writes in small flushes and a wide search list (see `retrieval.store`) also for an old index."""
+    store = ChromaStore.from_settings(settings, embeddings)
+    meta = {"hnsw:space": "cosine", "embedder": store.embedder_id, "dimension": store.dimension}
+    store.client.create_collection("briefbot_g1_chunks", metadata=meta, embedding_function=None)
+    before = store.client.get_collection("briefbot_g1_chunks").configuration["hnsw"]
+    assert before is not None and before["sync_threshold"] == 1000
+
+    store.collections()
+
+    reopened = ChromaStore.from_settings(settings, embeddings).client.get_collection("briefbot_g1_chunks")
+    hnsw = reopened.configuration["hnsw"]
+    assert hnsw is not None
+    assert (hnsw["sync_threshold"], hnsw["ef_search"]) == (HNSW_SYNC_THRESHOLD_ROWS, HNSW_SEARCH_EF)

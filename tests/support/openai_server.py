@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -88,6 +89,15 @@ def hashed_embedding(text: str) -> list[float]:
     return [v / norm for v in vector]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (a timeout or cut-stream test, a cancelled answer) is expected here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeOpenAIServer:
     """Thread-backed server; `script()` queues behaviours, `requests` records what arrived."""
 
@@ -97,8 +107,7 @@ class FakeOpenAIServer:
         self._queue: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": POLL_INTERVAL_SECONDS}, daemon=True
         )
