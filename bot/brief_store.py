@@ -6,13 +6,12 @@ contradictions and citations) and the brief's sources it cites. Written atomical
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from bot.render_brief import story_key
 from retrieval.brief_models import Brief, BriefSource, Story
+from retrieval.files import write_atomically
 from retrieval.models import Frozen
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{16}")
@@ -36,7 +35,7 @@ class BriefStore:
             key = story_key(brief, story)
             cited = {c.n for c in story.citations()}
             own = tuple(s for s in brief.sources if s.n in cited or s.article_id in story.article_ids)
-            _write_atomically(self._path(key), StoredStory(key=key, story=story, sources=own).model_dump_json())
+            write_atomically(self._path(key), StoredStory(key=key, story=story, sources=own).model_dump_json())
             keys.append(key)
         return keys
 
@@ -51,15 +50,3 @@ class BriefStore:
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """A crash mid-write never leaves a half file that a later click would fail to read."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".story-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

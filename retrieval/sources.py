@@ -22,6 +22,7 @@ from retrieval.dedupe import merge_duplicates
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.feeds import parse_feed
 from retrieval.fetch import SafeFetcher, check_url
+from retrieval.files import write_atomically
 from retrieval.models import Article, Failure, Frozen
 from retrieval.pages import extract_page
 
@@ -84,7 +85,7 @@ def save_sources(settings: Settings, config: SourcesConfig) -> None:
         items = "".join(f"\n    {toml_string(value)}," for value in values)
         lines.append(f"{name} = [{items}\n]" if values else f"{name} = []")
     lines.append(f"fetch_full_text = {'true' if config.fetch_full_text else 'false'}")
-    _write_atomically(settings.sources_file, "\n".join(lines) + "\n")
+    write_atomically(settings.sources_file, "\n".join(lines) + "\n")
 
 
 def toml_string(value: str) -> str:
@@ -132,16 +133,6 @@ def remove_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
 
 def _appended(values: tuple[T, ...], value: T) -> tuple[T, ...]:
     return values if value in values else (*values, value)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 # --- collecting
@@ -319,7 +310,7 @@ def _next_state(
 
 def _save_state(state_dir: Path, state: dict[str, dict[str, str]], *, pending: bool) -> None:
     text = json.dumps({"version": 1, "validators": state}, indent=2, sort_keys=True)
-    _write_atomically(_state_path(state_dir, pending), text + "\n")
+    write_atomically(_state_path(state_dir, pending), text + "\n")
 
 
 def commit_fetch_state(state_dir: Path) -> None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +23,9 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import EmbedderMismatchError
+from retrieval.files import write_atomically
 from retrieval.models import Article, Chunk
+from retrieval.records import article_metadata, chunk_from_record, chunk_metadata
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -53,26 +52,6 @@ def client_from_settings(settings: Settings) -> ClientAPI:
     path = settings.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Temp file in the same folder, fsync, os.replace: the file is either old or new, never torn."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _tune_hnsw(collection: Collection) -> None:
@@ -280,48 +259,6 @@ class ChromaStore:
             embedding_function=self.embeddings,
             collection_metadata={"hnsw:space": "cosine"},
         )
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    return {
-        "article_id": chunk.article_id,
-        "n": chunk.n,
-        "title": chunk.title,
-        "url": chunk.url or "",
-        "published": chunk.published.isoformat() if chunk.published else "",
-        "published_day": chunk.published.toordinal() if chunk.published else -1,
-        "outlet": chunk.outlet,
-        "kind": chunk.kind,
-    }
-
-
-def chunk_from_record(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
-    published = meta.get("published") or ""
-    return Chunk(
-        id=chunk_id,
-        article_id=str(meta.get("article_id", chunk_id.rsplit(":", 1)[0])),
-        n=int(meta.get("n", 0)),
-        text=document,
-        title=str(meta.get("title", "")),
-        url=str(meta.get("url")) or None,
-        published=date.fromisoformat(str(published)) if published else None,
-        outlet=str(meta.get("outlet", "unknown")),
-        kind=meta.get("kind", "body"),
-    )
-
-
-def article_metadata(article: Article, content_hash: str, chunk_count: int) -> dict[str, str | int]:
-    return {
-        "content_hash": content_hash,
-        "chunks": chunk_count,
-        "title": article.title,
-        "url": article.url or "",
-        "published": article.published.isoformat() if article.published else "",
-        "published_day": article.published.toordinal() if article.published else -1,
-        "outlet": article.outlet,
-        "outlets": json.dumps(list(article.outlets or (article.outlet,))),
-        "origin": article.origin,
-    }
 
 
 def _paged(collection: Collection, include: list[Any]) -> Iterator[tuple[list[str], list[Any]]]:

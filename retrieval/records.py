@@ -1,0 +1,51 @@
+"""How chunks and articles are stored as Chroma records (metadata dicts), and read back."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from retrieval.models import Article, Chunk
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    return {
+        "article_id": chunk.article_id,
+        "n": chunk.n,
+        "title": chunk.title,
+        "url": chunk.url or "",
+        "published": chunk.published.isoformat() if chunk.published else "",
+        "published_day": chunk.published.toordinal() if chunk.published else -1,
+        "outlet": chunk.outlet,
+        "kind": chunk.kind,
+    }
+
+
+def chunk_from_record(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
+    published = meta.get("published") or ""
+    return Chunk(
+        id=chunk_id,
+        article_id=str(meta.get("article_id", chunk_id.rsplit(":", 1)[0])),
+        n=int(meta.get("n", 0)),
+        text=document,
+        title=str(meta.get("title", "")),
+        url=str(meta.get("url")) or None,
+        published=date.fromisoformat(str(published)) if published else None,
+        outlet=str(meta.get("outlet", "unknown")),
+        kind=meta.get("kind", "body"),
+    )
+
+
+def article_metadata(article: Article, content_hash: str, chunk_count: int) -> dict[str, str | int]:
+    return {
+        "content_hash": content_hash,
+        "chunks": chunk_count,
+        "title": article.title,
+        "url": article.url or "",
+        "published": article.published.isoformat() if article.published else "",
+        "published_day": article.published.toordinal() if article.published else -1,
+        "outlet": article.outlet,
+        "outlets": json.dumps(list(article.outlets or (article.outlet,))),
+        "origin": article.origin,
+    }
