@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,21 +130,24 @@ class LocalMiniLMEmbeddings(Embeddings):
         self,
         model_path: Path | None = None,
         tokenizer_path: Path = TOKENIZER_PATH,
-        threads: int | None = None,
+        parallel_runs: int | None = None,
         max_tokens: int = MAX_TOKENS,
         token_budget: int = BATCH_TOKEN_BUDGET,
         cache_dir: Path | None = None,
         int8_activations: bool = True,
     ) -> None:
         """`model_path` defaults to the PyPI package's model; with `int8_activations` a faster int8
-        copy of it is built once into `cache_dir` (default: a folder in the system temp dir)."""
+        copy of it is built once into `cache_dir` (default: a folder in the system temp dir).
+        `parallel_runs` (default: one per CPU) single-threaded runs go at once: for one short text, one
+        core per run beats two cores sharing it (measured 1.25-1.5x), and each vector stays the same."""
         source = model_path or _default_model_path()
         if int8_activations:
             source = int8_compute_model(source, cache_dir or _default_cache_dir())
         else:
             self.model_id = MINILM_MODEL_ID.removesuffix("dq")
         self._tokenizer = _load_tokenizer(tokenizer_path, max_tokens)
-        self._session = _load_session(source, threads or os.cpu_count() or 1)
+        self._session = _load_session(source, threads=1)  # onnxruntime allows concurrent runs of one session
+        self._parallel_runs = max(1, parallel_runs or os.cpu_count() or 1)
         self._token_budget = token_budget
         # Dynamic int8 quantises each MatMul input with ONE scale per tensor, so batch-mates would
         # shift each other's vectors (cosine ≈ 0.99). One text per run keeps a vector a function of
@@ -170,8 +174,16 @@ class LocalMiniLMEmbeddings(Embeddings):
         if not unique:
             return out
         ids = [encoding.ids for encoding in self._tokenizer.encode_batch(unique)]
-        for batch in length_sorted_batches([len(i) for i in ids], self._token_budget, self._max_batch):
-            out[batch] = self._run([ids[i] for i in batch])
+        batches = length_sorted_batches([len(i) for i in ids], self._token_budget, self._max_batch)
+        runs = min(self._parallel_runs, len(batches))
+        if runs == 1:
+            for batch in batches:
+                out[batch] = self._run([ids[i] for i in batch])
+        else:  # onnxruntime releases the GIL while it runs
+            with ThreadPoolExecutor(max_workers=runs, thread_name_prefix="embed") as pool:
+                for batch, vectors in zip(batches, pool.map(lambda b: self._run([ids[i] for i in b]), batches),
+                                          strict=True):
+                    out[batch] = vectors
         if len(unique) == len(texts):
             return out
         row = {text: n for n, text in enumerate(unique)}
