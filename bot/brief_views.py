@@ -22,6 +22,7 @@ from bot.budget import refusal
 from bot.conversations import History
 from bot.render_brief import render_story_disagreements, render_story_sources
 from bot.targets import InteractionTarget
+from bot.text_split import truncate
 from retrieval.errors import BriefbotError
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class AskStoryModal(discord.ui.Modal):
     )
 
     def __init__(self, stored: StoredStory) -> None:
-        title = render.truncate(f"Ask: {stored.story.headline}", MODAL_TITLE_CHARS)
+        title = truncate(f"Ask: {stored.story.headline}", MODAL_TITLE_CHARS)
         super().__init__(title=title, custom_id=f"brief:askmodal:{stored.key}")
         self.stored = stored
 

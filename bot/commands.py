@@ -18,6 +18,7 @@ from bot.budget import refusal
 from bot.conversations import History
 from bot.listeners import is_my_thread, thread_turns
 from bot.targets import NO_MENTIONS, InteractionTarget
+from bot.text_split import truncate
 from retrieval.errors import BriefbotError
 from retrieval.models import IndexProgress, IndexReport
 
@@ -86,7 +87,7 @@ class BriefbotCommands(commands.Cog):
             return
         try:
             thread = await head.create_thread(
-                name=render.truncate(question, THREAD_NAME_CHARS),
+                name=truncate(question, THREAD_NAME_CHARS),
                 auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
             hint = await thread.send(FOLLOW_UP_HINT, allowed_mentions=NO_MENTIONS)

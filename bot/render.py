@@ -1,5 +1,7 @@
 """Pure rendering: service models in, Discord-sized messages out. Every Discord limit lives here.
 
+Text is cut to a limit by `bot.text_split`.
+
 Nothing in this module talks to Discord; it only builds strings and `discord.Embed` objects, so
 the limits (2,000-char content, 4,096-char descriptions, 25 fields, 6,000 chars per message) are
 tested without a bot.
@@ -7,12 +9,12 @@ tested without a bot.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import discord
 
+from bot.text_split import split_text, truncate
 from retrieval.citations import strip_foreign_urls
 from retrieval.models import (
     Answer,
@@ -42,84 +44,12 @@ REFUSAL_COLOUR = discord.Colour.orange()
 SOURCES_TITLE = "Sources"
 NO_ANSWER_TEXT = "Nothing in the indexed sources answers this question."
 
-CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
-# Preferred cut points, best first; a cut goes right after the match.
-_PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
-_SENTENCE_END = re.compile(r"[.!?…][)\"'”’]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*[)\"'”’]*\s+")
-_LINE_END = re.compile(r"\n\s*")
-_WORD_END = re.compile(r"\s+")
-
-
 @dataclass(frozen=True)
 class RenderedMessage:
     """One Discord message: content plus embeds, already within every limit."""
 
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
-
-
-# --- splitting -------------------------------------------------------------------------------
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut `text` into pieces of at most `limit` chars whose concatenation is exactly `text`.
-
-    Cuts prefer paragraph, then sentence, then line, then word boundaries, and never fall inside
-    a `[n]` citation.
-    """
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    pieces: list[str] = []
-    start = 0
-    while len(text) - start > limit:
-        cut = _best_cut(text, start, start + limit)
-        pieces.append(text[start:cut])
-        start = cut
-    if start < len(text) or not pieces:
-        pieces.append(text[start:])
-    return pieces
-
-
-def _best_cut(text: str, start: int, end: int) -> int:
-    """The best cut position in (start, end]; halfway-or-later boundaries win over earlier ones."""
-    window = text[start:end]
-    half = len(window) // 2
-    fallback = 0
-    for pattern in (_PARAGRAPH_END, _SENTENCE_END, _LINE_END, _WORD_END):
-        ends = [m.end() for m in pattern.finditer(window)]
-        ends = [e for e in ends if e > 0 and not _inside_citation(text, start + e)]
-        if ends and ends[-1] >= half:
-            return start + ends[-1]
-        if ends and not fallback:
-            fallback = ends[-1]
-    if fallback:
-        return start + fallback
-    return _hard_cut(text, start, end)
-
-
-def _inside_citation(text: str, position: int) -> bool:
-    """True when cutting at `position` would split a citation such as `[12]` or `[1, 2]`."""
-    opening = text.rfind("[", max(0, position - 40), position)
-    if opening == -1:
-        return False
-    match = CITATION.match(text, opening)
-    return match is not None and opening < position < match.end()
-
-
-def _hard_cut(text: str, start: int, end: int) -> int:
-    """No boundary at all: cut at `end`, moved back before a citation it would split."""
-    cut = end
-    while cut > start + 1 and _inside_citation(text, cut):
-        cut -= 1
-    return cut
-
-
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
-    """Shorten to at most `limit` chars at a boundary, marking the cut."""
-    if len(text) <= limit:
-        return text
-    head = split_text(text, max(1, limit - len(ellipsis)))[0].rstrip()
-    return head + ellipsis
 
 
 # --- answers ---------------------------------------------------------------------------------

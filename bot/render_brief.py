@@ -21,8 +21,8 @@ from bot.render import (
     MAX_SOURCE_TITLE_CHARS,
     RenderedMessage,
     pack_embeds,
-    truncate,
 )
+from bot.text_split import truncate
 from retrieval.brief_models import Brief, BriefSource, Story
 from retrieval.models import Citation
 

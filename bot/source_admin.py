@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot import render
 from bot.app import send_ephemeral
 from bot.commands import require_index_admin
+from bot.text_split import truncate
 from retrieval import sources
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
 
@@ -82,7 +83,7 @@ class SourceAdmin(commands.Cog):
             await send_ephemeral(interaction, render.render_error(str(exc)))
             return
         done = "Added" if action == "add" else "Removed"
-        shown = render.truncate(value.strip(), 200)
+        shown = truncate(value.strip(), 200)
         shown = discord.utils.escape_markdown(shown) if kind == "folder" else f"<{shown}>"  # <>: no preview
         await send_ephemeral(interaction, f"✅ {done} {kind} {shown}. Run /reindex to update the index.")
 

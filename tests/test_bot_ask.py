@@ -13,6 +13,7 @@ import simcord
 
 from bot import create_bot, render
 from bot.conversations import MAX_HISTORY_TURNS
+from bot.text_split import CITATION
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_service, make_world
 
@@ -26,7 +27,7 @@ def _source_numbers(embeds: list[discord.Embed]) -> set[int]:
 
 
 def _cited_numbers(text: str) -> set[int]:
-    return {int(n) for marker in render.CITATION.findall(text) for n in re.findall(r"\d+", marker)}
+    return {int(n) for marker in CITATION.findall(text) for n in re.findall(r"\d+", marker)}
 
 
 async def test_ask_defers_first_then_answers_with_sources_matching_its_citations(

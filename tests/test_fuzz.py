@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot.text_split import split_text
 from retrieval.chunking import CHUNK_MAX_CHARS, chunk_article
 from retrieval.citations import map_citations, strip_foreign_urls
 from retrieval.loaders import SUPPORTED_SUFFIXES, article_from_record, load_path, parse_briefing
@@ -219,6 +220,6 @@ def test_rendered_answer_fits_every_limit_and_keeps_every_marker(
 def test_a_citation_straddling_every_possible_cut_is_never_split(limit: int) -> None:
     for offset in range(1, 6):
         text = "x" * (limit - offset) + " [12] tail"
-        pieces = render.split_text(text, limit)
+        pieces = split_text(text, limit)
         assert "".join(pieces) == text and all(len(p) <= limit for p in pieces)
         assert sum(p.count("[12]") for p in pieces) == 1

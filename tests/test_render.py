@@ -11,15 +11,14 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot.render import (
-    CITATION,
     MAX_CONTENT_CHARS,
     MAX_EMBED_DESCRIPTION_CHARS,
     MAX_EMBED_FIELDS,
     MAX_EMBED_TOTAL_CHARS,
     MAX_EMBEDS_PER_MESSAGE,
     RenderedMessage,
-    split_text,
 )
+from bot.text_split import CITATION, split_text
 from retrieval.models import (
     Answer,
     Article,
