@@ -17,6 +17,7 @@ import numpy as np
 import Stemmer
 from langchain_core.embeddings import Embeddings
 
+from retrieval.answer_types import answer_type_match, question_kind
 from retrieval.chunking import split_sentences
 from retrieval.models import Answer, Citation, ScoredChunk
 
@@ -43,23 +44,6 @@ EVIDENCE_SIMILARITY_WEIGHT = 0.5  # the rest is coverage of the question's terms
 UNTYPED_EVIDENCE_FACTOR = 0.6  # a sentence without the asked-for kind of thing (or a why/how question)
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen)s?\b",
-    re.IGNORECASE,
-)
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-)
-_DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|last (?:week|month|year))\b")
-_EXPLANATION = re.compile(
-    r"\b(?:because|due to|as a result|in order to|so that|after|amid|aim(?:s|ed)? to|goal|purpose|reason|"
-    r"caus(?:e|ed|es|ing)|led to|fear(?:s|ing)?|concerns?|worr(?:y|ies|ied)|designed to|intended to|meant to|"
-    r"seek(?:s|ing)? to|in an effort to|following)\b",
-    re.IGNORECASE,
-)
-_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’.-]*[a-zA-Z]\b|\b[A-Z]{2,}\b")
 _STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has
@@ -69,30 +53,6 @@ _STOP_WORDS = frozenset(
     up very was we were what when where which while who whom whose why will with would you your yours
     said says according new one recently week weeks year last first
     name named called type kind following""".split()  # noqa: SIM905 - a word list reads better as text
-)
-
-
-class _QuestionKind:
-    NUMBER = "number"
-    DATE = "date"
-    NAME = "name"
-    DESCRIPTION = "description"  # why/how/what-is-the-purpose: answered by an explanation, not a name
-    OTHER = "other"
-
-
-_KIND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwhy\b|\bhow (?:did|does|do|is|was|will|can)\b|\bwhat (?:happened|is happening)\b|"
-                r"\bwhat (?:is|was|are|were) (?:the |one of the |a )?(?:primary |main |key |significant )?"
-                r"(?:purpose|goal|reason|focus|concern|issue|significance|role|origin|definition)\b|"
-                r"\bwhat (?:significant|unique|special)\b|\bwhat is unique\b|\bknown for\b", re.I),
-     _QuestionKind.DESCRIPTION),
-    (re.compile(r"\bhow (?:many|much|old|long|far|big|tall|often)\b|\bwhat (?:percentage|percent|number|"
-                r"share|age|amount|price|proportion)\b|\bwhat was the (?:maximum|minimum|total)\b", re.I),
-     _QuestionKind.NUMBER),
-    (re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month)\b|\bwhich (?:year|date|day|month)\b", re.I),
-     _QuestionKind.DATE),
-    (re.compile(r"\bwho(?:m|se)?\b|\bwhich\b|\bwhere\b|\bwhat is the name\b|\bwhat was the name\b", re.I),
-     _QuestionKind.NAME),
 )
 
 
@@ -182,7 +142,7 @@ def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: E
             source=i,
             similarity=float(max(similarities[j], 0.0)),
             coverage=_coverage(terms, sentence),
-            answer_type=_answer_type_match(kind, sentence, question),
+            answer_type=answer_type_match(kind, sentence, question),
             restating=_novelty(sentence, question_stems) < RESTATING_NOVELTY,
         )
         for j, (i, sentence) in enumerate(pairs)
@@ -215,13 +175,6 @@ class _SentenceVectors:
 
 
 _SENTENCE_VECTORS = _SentenceVectors(SENTENCE_CACHE_ENTRIES)
-
-
-def question_kind(question: str) -> str:
-    for pattern, kind in _KIND_PATTERNS:
-        if pattern.search(question):
-            return kind
-    return _QuestionKind.OTHER
 
 
 def _pick(ranked: list[_Candidate], n_sources: int, limit: int) -> list[_Candidate]:
@@ -313,19 +266,3 @@ def _novelty(sentence: str, question_stems: set[str]) -> float:
     if not words:
         return 0.0
     return sum(1 for w in words if w not in question_stems) / len(words)
-
-
-def _answer_type_match(kind: str, sentence: str, question: str) -> float:
-    """1 when the sentence holds something of the asked-for kind that the question itself doesn't."""
-    asked = question.lower()
-    if kind == _QuestionKind.DESCRIPTION:
-        return 1.0 if _EXPLANATION.search(sentence) else 0.0
-    if kind == _QuestionKind.NUMBER:
-        found = [m.group(0) for m in _NUMBER.finditer(sentence)]
-    elif kind == _QuestionKind.DATE:
-        found = [m.group(0) for m in _DATE.finditer(sentence)]
-    else:
-        body = sentence[1:] if kind == _QuestionKind.NAME else sentence
-        found = [m.group(0) for m in _CAPITALISED.finditer(body)]
-        found += [] if kind == _QuestionKind.NAME else [m.group(0) for m in _NUMBER.finditer(sentence)]
-    return 1.0 if any(f.lower() not in asked for f in found) else 0.0
