@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import subprocess
 import sys
 import tempfile
@@ -79,7 +80,11 @@ async def _asks(service: Any, count: int, concurrency: int) -> int:
 async def measure_loop_lag(
     service: Any, articles: list[Any], asks: int, concurrency: int, *, rebuild: bool = True
 ) -> LagReport:
-    """Run the asks and a re-index of `articles` (full by default) together, probing the loop throughout."""
+    """Run the asks and a re-index of `articles` (full by default) together, probing the loop throughout.
+    The heap built so far is frozen first, as `briefbot run` does after start-up (`freeze_startup_heap`)."""
+    from bot import freeze_startup_heap
+
+    freeze_startup_heap()
     stop, lags = asyncio.Event(), []  # type: ignore[var-annotated]
     probe = asyncio.create_task(_probe(stop, lags))
     started = time.perf_counter()
@@ -89,6 +94,7 @@ async def measure_loop_lag(
     finally:
         stop.set()
         await probe
+        gc.unfreeze()
     return LagReport(max(lags, default=0.0) * 1000, len(lags), answered, report.chunks_embedded,
                      time.perf_counter() - started)
 

@@ -45,3 +45,18 @@ async def test_commands_sync_globally_without_a_dev_guild(simcord_env: simcord.E
 def test_run_without_a_token_fails_with_a_clear_message(bot_settings: Settings) -> None:
     with pytest.raises(DiscordTokenMissingError, match="DISCORD_TOKEN is not set"):
         run_bot(bot_settings)
+
+
+def test_the_start_up_heap_is_frozen_out_of_the_collectors_view() -> None:
+    """`briefbot run` freezes what start-up built, so full collections don't stall the event loop."""
+    import gc
+
+    from bot import freeze_startup_heap
+
+    alive = [object() for _ in range(10)]
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() >= len(alive)
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
