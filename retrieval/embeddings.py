@@ -176,14 +176,17 @@ class LocalMiniLMEmbeddings(Embeddings):
         ids = [encoding.ids for encoding in self._tokenizer.encode_batch(unique)]
         batches = length_sorted_batches([len(i) for i in ids], self._token_budget, self._max_batch)
         runs = min(self._parallel_runs, len(batches))
+
+        def embed(batch: list[int]) -> np.ndarray:
+            return self._run([ids[i] for i in batch])
+
         if runs == 1:
-            for batch in batches:
-                out[batch] = self._run([ids[i] for i in batch])
+            results = [embed(batch) for batch in batches]
         else:  # onnxruntime releases the GIL while it runs
             with ThreadPoolExecutor(max_workers=runs, thread_name_prefix="embed") as pool:
-                for batch, vectors in zip(batches, pool.map(lambda b: self._run([ids[i] for i in b]), batches),
-                                          strict=True):
-                    out[batch] = vectors
+                results = list(pool.map(embed, batches))
+        for batch, vectors in zip(batches, results, strict=True):
+            out[batch] = vectors
         if len(unique) == len(texts):
             return out
         row = {text: n for n, text in enumerate(unique)}
