@@ -47,6 +47,20 @@ def _install_callback_timer(acked: dict[int, float]) -> None:
     router.dispatch = timed
 
 
+def fire_asks(env: Any, count: int) -> tuple[Any, dict[int, float]]:
+    """`count` members fire /ask at once in one channel: (the channel, interaction id → when it fired)."""
+    from tests.support.discord_env import fire_slash
+
+    guild = env.create_guild("Bench")
+    channel = guild.create_text_channel("general")
+    members = [guild.add_member(env.create_user(f"user{i}")) for i in range(count)]
+    fired: dict[int, float] = {}
+    for i, member in enumerate(members):
+        result = fire_slash(env, member, channel, "ask", question=f"Why did Putin visit North Korea? ({i})")
+        fired[result._interaction.id] = time.perf_counter()
+    return channel, fired
+
+
 async def _run(count: int, llm_delay: float, workdir: Path) -> int:
     import simcord
     from pydantic import SecretStr
@@ -54,7 +68,7 @@ async def _run(count: int, llm_delay: float, workdir: Path) -> int:
     from bot import create_bot
     from retrieval.embeddings import LocalMiniLMEmbeddings
     from tests.conftest import make_settings
-    from tests.support.discord_env import fire_slash, make_service, write_corpus
+    from tests.support.discord_env import make_service, write_corpus
     from tests.support.openai_server import Behaviour, FakeOpenAIServer
 
     server = FakeOpenAIServer().start()
@@ -73,13 +87,7 @@ async def _run(count: int, llm_delay: float, workdir: Path) -> int:
         acked: dict[int, float] = {}
         _install_callback_timer(acked)
         async with simcord.run(create_bot(settings, service), settle_timeout=600) as env:
-            guild = env.create_guild("Bench")
-            channel = guild.create_text_channel("general")
-            members = [guild.add_member(env.create_user(f"user{i}")) for i in range(count)]
-            fired: dict[int, float] = {}
-            for i, member in enumerate(members):
-                result = fire_slash(env, member, channel, "ask", question=f"Why did Putin visit North Korea? ({i})")
-                fired[result._interaction.id] = time.perf_counter()
+            channel, fired = fire_asks(env, count)
             started = time.perf_counter()
             await env.settle(timeout=600)
             total = time.perf_counter() - started

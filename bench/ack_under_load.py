@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
-from ack_latency import TARGET_ACK_SECONDS, _install_callback_timer, _percentile  # noqa: E402
+from ack_latency import TARGET_ACK_SECONDS, _install_callback_timer, _percentile, fire_asks  # noqa: E402
 
 DISCORD_INTERACTION_ERRORS = ("10062", "40060")
 
@@ -75,7 +75,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> int:
     from bot import create_bot
     from retrieval.embeddings import LocalMiniLMEmbeddings
     from tests.conftest import make_settings
-    from tests.support.discord_env import fire_slash, make_service, write_corpus
+    from tests.support.discord_env import make_service, write_corpus
     from tests.support.openai_server import Behaviour, FakeOpenAIServer
 
     tally = LogTally()
@@ -95,13 +95,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> int:
         acked: dict[int, float] = {}
         _install_callback_timer(acked)
         async with simcord.run(create_bot(settings, service), settle_timeout=3600) as env:
-            guild = env.create_guild("Bench")
-            channel = guild.create_text_channel("general")
-            members = [guild.add_member(env.create_user(f"user{i}")) for i in range(args.count)]
-            fired: dict[int, float] = {}
-            for i, member in enumerate(members):
-                result = fire_slash(env, member, channel, "ask", question=f"Why did Putin visit North Korea? ({i})")
-                fired[result._interaction.id] = time.perf_counter()
+            channel, fired = fire_asks(env, args.count)
             started = time.perf_counter()
             await env.settle(timeout=3600)
             total = time.perf_counter() - started
