@@ -5,6 +5,7 @@ in-memory dense store, so ranking changes re-run in seconds. Metrics follow
 /work/shared/eval/baseline.py: recall@k (substring, normalised) and supported_recall@k (whole word).
 
     python bench/retrieval_eval.py --data ../shared/eval/realtimeqa-dev --cache /tmp/rtqa-index
+    python bench/retrieval_eval.py --data ../shared/eval/realtimeqa-dev --baseline bm25   # side by side
 """
 
 from __future__ import annotations
@@ -134,6 +135,22 @@ def evaluate(searcher: HybridSearcher, questions: list[dict[str, Any]], use_as_o
     return out
 
 
+def run_baseline(data: Path, pipeline: str) -> dict[str, Any]:
+    """`../shared/eval/baseline.py --pipeline NAME` on the same data, in this run: its recall and latency."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "baseline.json"
+        subprocess.run([sys.executable, str(data.parent / "baseline.py"), "--data", str(data), "--pipeline", pipeline,
+                        "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+        result = json.loads(out.read_text(encoding="utf-8"))
+    return {"pipeline": f"baseline:{pipeline}", "chunks": result["chunks"],
+            **{f"recall@{k}": result["recall"][f"@{k}"] for k in KS},
+            "latency_ms_p50": result["latency_ms_median"], "latency_ms_p95": result["latency_ms_p95"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, required=True)
@@ -143,6 +160,8 @@ def main() -> None:
     parser.add_argument("--params", type=json.loads, action="append", help="JSON searcher kwargs; repeatable")
     parser.add_argument("--chroma-dir", type=Path, help="evaluate through a real ChromaStore in this data dir")
     parser.add_argument("--lexical-only", action="store_true", help="BM25 alone, no embedding")
+    parser.add_argument("--baseline", action="append", default=[],
+                        help="also run ../shared/eval/baseline.py --pipeline NAME on the same data; repeatable")
     args = parser.parse_args()
     embeddings = None if args.lexical_only else LocalMiniLMEmbeddings()
     store = load_index(args.data, args.cache, embeddings, args.max_chars)
@@ -159,7 +178,9 @@ def main() -> None:
         dense = chroma_from_cache(store, args.data, args.chroma_dir, embeddings)
     for params in settings:
         result = evaluate(HybridSearcher(dense, embeddings or _NoEmbeddings(), **params), questions)
-        print(json.dumps({"chunks": len(store.chunks), **params, **result}), flush=True)
+        print(json.dumps({"pipeline": "briefbot", "chunks": len(store.chunks), **params, **result}), flush=True)
+    for pipeline in args.baseline:
+        print(json.dumps(run_baseline(args.data, pipeline)), flush=True)
 
 
 if __name__ == "__main__":
