@@ -43,7 +43,7 @@ BUTTONS: dict[str, tuple[str, str]] = {  # kind: (label, emoji)
 
 
 def brief_store(bot: BriefBot) -> BriefStore:
-    return BriefStore(bot.settings.data_dir / BRIEFS_FOLDER)
+    return BriefStore(bot.settings.data_dir / BRIEFS_FOLDER, bot.settings.brief_retention_days)
 
 
 def story_view(key: str) -> discord.ui.View:

@@ -214,12 +214,12 @@ def _print_result(result: dict[str, object], as_json: bool) -> None:
 
 
 def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval import sources
+    from retrieval import source_config
 
     handlers: dict[str, Callable[[], object]] = {
-        "list": lambda: sources.list_sources(settings),
-        "add": lambda: sources.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
-        "remove": lambda: sources.remove_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
+        "list": lambda: source_config.list_sources(settings),
+        "add": lambda: source_config.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
+        "remove": lambda: source_config.remove_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
     }
     try:
         config = handlers[args.action]()

@@ -3,14 +3,14 @@
 Restricted like `/reindex`: Discord hides the group from members without Manage Server
 (`default_member_permissions`), and the bot re-checks at run time, because a server admin can
 open it to others with a channel permission overwrite. URLs go through the same SSRF rules as
-fetching (`retrieval.sources.add_source` validates with `retrieval.fetch.check_url`).
+fetching (`retrieval.source_config.add_source` validates with `retrieval.url_safety.check_url`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -20,15 +20,14 @@ from bot import render
 from bot.app import send_ephemeral
 from bot.commands import require_index_admin
 from bot.text_split import truncate
-from retrieval import sources
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
+from retrieval.source_config import SourceKind, add_source, remove_source
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
 
 log = logging.getLogger(__name__)
 
-SourceKind = Literal["folder", "feed", "url"]
 MAX_SOURCE_VALUE_CHARS = 500
 UNSAFE_URL_MESSAGE = "That URL is not allowed: it points to a private, local or non-web address."
 UNREACHABLE_URL_MESSAGE = "That URL's host could not be resolved."
@@ -69,7 +68,7 @@ class SourceAdmin(commands.Cog):
 
     async def _change(self, interaction: discord.Interaction, action: str, kind: str, value: str) -> None:
         """One short ephemeral line either way; refusals never echo a resolved address."""
-        change = sources.add_source if action == "add" else sources.remove_source
+        change = add_source if action == "add" else remove_source
         try:
             await asyncio.to_thread(change, self.bot.settings, kind, value)
         except UnsafeURLError:

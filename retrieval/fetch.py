@@ -8,41 +8,26 @@ answer that changes between check and connect (rebinding) cannot reach a private
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import re
-import socket
 import ssl
 import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import httpx
 
-from retrieval.errors import FetchError, UnsafeURLError
+from retrieval.errors import FetchError
 from retrieval.models import Frozen
+from retrieval.url_safety import IPAddress, Resolver, check_url, literal_address, parse_url, system_resolver
 
 if TYPE_CHECKING:
     from retrieval.settings import Settings
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], list[str]]
-
-ALLOWED_SCHEMES = frozenset({"http", "https"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_REDIRECTS = 5
 GZIP_MAGIC = b"\x1f\x8b"
 USER_AGENT = "briefbot/0.1 (news briefing bot)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
-# Ranges a test may open with allow_private=True. Link-local (cloud metadata), multicast,
-# unspecified and reserved addresses stay refused even then.
-_PRIVATE_NETWORKS = tuple(
-    ipaddress.ip_network(net)
-    for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
-_LEGACY_IPV4_PART = re.compile(r"^(0x[0-9a-f]*|0[0-7]*|[1-9][0-9]*)$", re.IGNORECASE)
 # DNS lookups run here, not in asyncio's default executor, so a hung lookup never delays the deadline.
 _RESOLVER_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefbot-dns")
 
@@ -55,101 +40,6 @@ class FetchResult(Frozen):
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False  # 304: the caller keeps what it had
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
-    """The address of inet_aton-style hosts (`2130706433`, `0x7f.1`, `0177.0.0.1`), which resolvers accept."""
-    parts = host.split(".")
-    if not 1 <= len(parts) <= 4 or not all(_LEGACY_IPV4_PART.match(part) for part in parts):
-        return None
-    *head, last = [_legacy_part(part) for part in parts]
-    if any(value > 255 for value in head) or last >= 256 ** (5 - len(parts)):
-        return None
-    number = sum(value * 256 ** (3 - i) for i, value in enumerate(head))
-    return ipaddress.IPv4Address(number + last)
-
-
-def _legacy_part(part: str) -> int:
-    if part[:2].lower() == "0x":
-        return int(part[2:] or "0", 16)
-    return int(part, 8) if len(part) > 1 and part[0] == "0" else int(part)
-
-
-def _embedded_ipv4(ip: IPAddress) -> IPAddress:
-    """IPv6 forms that carry an IPv4 address (`::ffff:10.0.0.1`, 6to4, Teredo) are judged by it."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-        if ip.teredo is not None:
-            return ip.teredo[1]
-    return ip
-
-
-def is_refused_address(ip: IPAddress, *, allow_private: bool = False) -> bool:
-    ip = _embedded_ipv4(ip)
-    if allow_private and (ip.is_loopback or any(ip in net for net in _PRIVATE_NETWORKS)):
-        return False
-    return (
-        not ip.is_global
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
-
-
-def _literal_address(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return legacy_ipv4(host)
-
-
-def parse_url(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, UnicodeError) as exc:
-        raise UnsafeURLError("invalid URL") from exc
-    if parsed.scheme not in ALLOWED_SCHEMES:
-        raise UnsafeURLError("refused scheme")
-    if not parsed.host:
-        raise UnsafeURLError("invalid URL")
-    return parsed
-
-
-def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = system_resolver) -> IPAddress:
-    """The address to connect to, or UnsafeURLError if the scheme or ANY resolved address is refused."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise UnsafeURLError("refused scheme")
-    literal = _literal_address(parts.hostname or "")
-    if literal is not None:  # includes forms httpx will not parse, like `0177.0.0.1`
-        addresses = [literal]
-    else:
-        parsed = parse_url(url)
-        try:
-            found = resolver(parsed.raw_host.decode("ascii"), _port(parsed))
-            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
-        except (OSError, UnicodeError, ValueError) as exc:
-            raise FetchError("cannot resolve host") from exc
-        if not addresses:
-            raise FetchError("cannot resolve host")
-    if any(is_refused_address(address, allow_private=allow_private) for address in addresses):
-        raise UnsafeURLError("refused address")
-    return addresses[0]
-
-
-def _port(url: httpx.URL) -> int:
-    return url.port or (443 if url.scheme == "https" else 80)
 
 
 @dataclass
@@ -326,7 +216,7 @@ def _pinned_request(
 ) -> httpx.Request:
     """A request to the checked address that still names the URL's host (Host header, TLS SNI)."""
     host = url.raw_host.decode("ascii")
-    extensions = {} if _literal_address(host) is not None else {"sni_hostname": host}
+    extensions = {} if literal_address(host) is not None else {"sni_hostname": host}
     pinned = url.copy_with(host=str(address))
     headers = {**headers, "Host": url.netloc.decode("ascii")}
     return client.build_request("GET", pinned, headers=headers, extensions=extensions)

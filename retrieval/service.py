@@ -83,8 +83,9 @@ class BriefbotService:
 
     def _index_configured_sources(self, *, rebuild: bool, progress: ProgressCallback | None) -> IndexReport:
         from retrieval import sources
+        from retrieval.source_config import load_sources
 
-        config = sources.load_sources(self.settings)
+        config = load_sources(self.settings)
         result = sources.collect_articles_from_settings(config, self.settings, commit_state=False)
         report = self.indexer.index(
             result.articles,

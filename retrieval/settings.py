@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     dev_guild_id: int | None = Field(None, validation_alias=_env("BRIEFBOT_DEV_GUILD_ID"))
     brief_channel_id: int | None = Field(None, validation_alias=_env("BRIEFBOT_BRIEF_CHANNEL_ID"))
     brief_time: time = Field(time(7, 0), validation_alias=_env("BRIEFBOT_BRIEF_TIME"))
+    brief_retention_days: int = Field(30, ge=0, validation_alias=_env("BRIEFBOT_BRIEF_RETENTION_DAYS"))
     refresh_minutes: int | None = Field(None, validation_alias=_env("BRIEFBOT_REFRESH_MINUTES"))
     max_concurrent_answers: int = Field(4, validation_alias=_env("BRIEFBOT_MAX_CONCURRENT_ANSWERS"))
     user_cooldown_seconds: float = Field(10.0, validation_alias=_env("BRIEFBOT_USER_COOLDOWN_SECONDS"))

@@ -1,4 +1,4 @@
-"""Where articles come from (`sources.toml`: folders, feeds, single URLs) and collecting from all of them.
+"""Collecting articles from every configured source (see `source_config`): folders, feeds, single URLs.
 
 One bad source never stops the others: each becomes a `Failure` with a short reason. Feeds and
 pages are fetched conditionally (ETag / Last-Modified kept as JSON in the state dir); a 304 origin
@@ -10,27 +10,25 @@ from __future__ import annotations
 import json
 import os
 import time
-import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING
 
 from retrieval.dedupe import merge_duplicates
-from retrieval.errors import BriefbotError, SourceError
+from retrieval.errors import BriefbotError
 from retrieval.feeds import parse_feed
-from retrieval.fetch import SafeFetcher, check_url
+from retrieval.fetch import SafeFetcher
 from retrieval.files import write_atomically
 from retrieval.models import Article, Failure, Frozen
 from retrieval.pages import extract_page
+from retrieval.source_config import SourcesConfig
 
 if TYPE_CHECKING:
     from retrieval.settings import Settings
 
-SourceKind = Literal["folder", "feed", "url"]
-SOURCE_KINDS: tuple[SourceKind, ...] = ("folder", "feed", "url")
 STATE_FILE_NAME = "fetch_state.json"
 PENDING_STATE_FILE_NAME = "fetch_state.pending.json"
 MAX_PARALLEL_FETCHES = 4
@@ -40,14 +38,8 @@ FULL_TEXT_BUDGET_SECONDS = 60.0  # per feed, for all its page fetches together
 
 LoadFolder = Callable[[Path], tuple[list[Article], list[Failure]]]
 Progress = Callable[[str], None]
-T = TypeVar("T")
 
 
-class SourcesConfig(Frozen):
-    folders: tuple[Path, ...] = ()
-    feeds: tuple[str, ...] = ()
-    urls: tuple[str, ...] = ()
-    fetch_full_text: bool = False  # fetch each short feed entry's page for its full text
 
 
 class CollectResult(Frozen):
@@ -61,78 +53,6 @@ class CollectResult(Frozen):
         """Origins whose indexed articles stay: unchanged (304), or failed this time (not gone)."""
         failed = {failure.origin for failure in self.failures}
         return self.not_modified_origins + tuple(sorted(failed - set(self.not_modified_origins)))
-
-
-# --- sources.toml
-
-
-def load_sources(settings: Settings) -> SourcesConfig:
-    """The configured sources; without a sources.toml, the seeds folder alone."""
-    path = settings.sources_file
-    if not path.exists():
-        return SourcesConfig(folders=(settings.seeds_dir,))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return SourcesConfig.model_validate(data)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
-        raise SourceError(f"{path.name}: parse error: {str(exc).splitlines()[0][:120]}") from exc
-
-
-def save_sources(settings: Settings, config: SourcesConfig) -> None:
-    lines = ["# briefbot sources. Edit by hand or with `briefbot sources add|remove|list`."]
-    for name in ("folders", "feeds", "urls"):
-        values = [str(value) for value in getattr(config, name)]
-        items = "".join(f"\n    {toml_string(value)}," for value in values)
-        lines.append(f"{name} = [{items}\n]" if values else f"{name} = []")
-    lines.append(f"fetch_full_text = {'true' if config.fetch_full_text else 'false'}")
-    write_atomically(settings.sources_file, "\n".join(lines) + "\n")
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string: backslash, quote and control characters escaped."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in escaped) + '"'
-
-
-def list_sources(settings: Settings) -> SourcesConfig:
-    return load_sources(settings)
-
-
-def add_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
-    """Add a folder, feed or URL (URLs are checked against the SSRF rules now); adding twice is a no-op."""
-    config = load_sources(settings)
-    if kind == "folder":
-        folder = Path(value.strip()).expanduser()
-        if not folder.exists():
-            raise SourceError(f"no such folder: {folder}")
-        updated = config.model_copy(update={"folders": _appended(config.folders, folder)})
-    elif kind in ("feed", "url"):
-        url = value.strip()
-        check_url(url, allow_private=settings.allow_private_urls)  # raises UnsafeURLError / FetchError
-        field_name = "feeds" if kind == "feed" else "urls"
-        updated = config.model_copy(update={field_name: _appended(getattr(config, field_name), url)})
-    else:
-        raise SourceError(f"unknown source kind {kind!r}: use folder, feed or url")
-    save_sources(settings, updated)
-    return updated
-
-
-def remove_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
-    config = load_sources(settings)
-    field_name = {"folder": "folders", "feed": "feeds", "url": "urls"}.get(kind)
-    if field_name is None:
-        raise SourceError(f"unknown source kind {kind!r}: use folder, feed or url")
-    wanted: Path | str = Path(value.strip()).expanduser() if kind == "folder" else value.strip()
-    current = getattr(config, field_name)
-    if wanted not in current:
-        raise SourceError(f"not a configured {kind}: {value.strip()}")
-    updated = config.model_copy(update={field_name: tuple(v for v in current if v != wanted)})
-    save_sources(settings, updated)
-    return updated
-
-
-def _appended(values: tuple[T, ...], value: T) -> tuple[T, ...]:
-    return values if value in values else (*values, value)
 
 
 # --- collecting

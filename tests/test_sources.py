@@ -13,22 +13,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.errors import LoadError, UnsafeURLError
+from retrieval.errors import LoadError, SourceError, UnsafeURLError
 from retrieval.fetch import SafeFetcher
 from retrieval.loaders import load_path
 from retrieval.pages import extract_page
-from retrieval.sources import (
-    SourceError,
+from retrieval.source_config import (
     SourcesConfig,
     add_source,
-    collect_articles,
-    commit_fetch_state,
     list_sources,
     load_sources,
     remove_source,
     save_sources,
     toml_string,
 )
+from retrieval.sources import collect_articles, commit_fetch_state
 from tests.conftest import make_settings
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retrieval import sources
+from retrieval import source_config
 from retrieval.search import HybridSearcher
 from retrieval.service import BriefbotService
 from retrieval.store import ChromaStore
@@ -41,7 +41,7 @@ def test_a_feed_added_by_an_admin_is_indexed_and_answered_with_citations(
     service = _service(tmp_path, embeddings)
     feed_url = local_server.route("/feed.xml", _rss(BRIDGE, DAM), content_type="application/rss+xml",
                                   etag='"v1"')
-    sources.add_source(service.settings, "feed", feed_url)
+    source_config.add_source(service.settings, "feed", feed_url)
 
     first = service.index()
     assert (first.added, first.failures) == (2, ())
