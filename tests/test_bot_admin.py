@@ -1,6 +1,10 @@
-"""`/reindex`: admins only (Discord's permission and the bot's own re-check), progress, summary, one at a time."""
+"""Admin commands: `/reindex` (progress, summary, one at a time) and `/source add|remove` (URLs
+through the SSRF rules). Both are admins only: Discord's permission and the bot's own re-check."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -11,8 +15,11 @@ from filelock import FileLock
 
 from bot.app import ADMIN_ONLY_MESSAGE
 from bot.commands import REINDEX_RUNNING_MESSAGE, BriefbotCommands, is_index_admin
+from bot.source_admin import UNSAFE_URL_MESSAGE
 from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world
+
+MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 
 
 def _original_edits(env: simcord.Env) -> list[str]:
@@ -93,3 +100,62 @@ async def test_a_second_reindex_while_one_runs_is_refused_politely(
 
     done = await world.admin.slash(world.channel, "reindex")  # and afterwards it works again
     assert done.response is not None and done.response.content.startswith("✅ Re-index finished")
+
+
+# --- 6. /source add|remove: admins only, and URLs through the SSRF rules ----------------------------
+
+
+def _synced(env: simcord.Env, name: str) -> dict[str, Any]:
+    (sync,) = [r for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert isinstance(sync.json, list)
+    return next(c for c in sync.json if c["name"] == name)
+
+
+async def test_source_commands_are_admin_only_in_the_payload_and_at_run_time(
+    simcord_env: simcord.Env, bot_settings: Settings
+) -> None:
+    for name in ("source", "reindex"):
+        assert str(_synced(simcord_env, name)["default_member_permissions"]) == MANAGE_GUILD
+    world = make_world(simcord_env)
+    assert "source add" not in world.alice.available_commands(world.channel)
+    sneaky = world.guild.create_text_channel("ops", overwrites={world.alice: discord.PermissionOverwrite(
+        manage_guild=True)})
+    assert "source add" in world.alice.available_commands(sneaky)  # Discord lets her in here ...
+
+    refused = await world.alice.slash(sneaky, "source add", kind="url", value="https://93.184.216.34/news")
+    assert refused.ephemeral and refused.response is not None
+    assert ADMIN_ONLY_MESSAGE in refused.response.content  # ... the bot does not
+    (error,) = simcord_env.errors  # the re-check failed, and went through the tree's error handler
+    assert isinstance(error, app_commands.MissingPermissions)
+    assert not bot_settings.sources_file.exists()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/feed", "http://localhost/rss", "http://169.254.169.254/",
+                                 "http://10.0.0.5/admin", "http://[::1]/", "file:///etc/passwd"])
+async def test_an_admin_cannot_add_a_private_or_local_url(
+    simcord_env: simcord.Env, bot_settings: Settings, url: str
+) -> None:
+    world = make_world(simcord_env)
+    result = await world.admin.slash(world.channel, "source add", kind="feed", value=url)
+    assert result.ephemeral and result.response is not None
+    assert UNSAFE_URL_MESSAGE in result.response.content
+    assert not bot_settings.sources_file.exists() or url not in bot_settings.sources_file.read_text()
+
+
+async def test_an_admin_adds_and_removes_sources(simcord_env: simcord.Env, bot_settings: Settings,
+                                                 tmp_path: Path) -> None:
+    world = make_world(simcord_env)
+    public = "https://93.184.216.34/news"  # a literal public address: checked without DNS
+    added = await world.admin.slash(world.channel, "source add", kind="url", value=public)
+    folder = await world.admin.slash(world.channel, "source add", kind="folder", value=str(tmp_path))
+    assert added.response is not None and added.response.content.startswith("✅ Added url <")
+    assert folder.response is not None and folder.response.content.startswith("✅ Added folder")
+    saved = bot_settings.sources_file.read_text()
+    assert public in saved and str(tmp_path) in saved
+
+    removed = await world.admin.slash(world.channel, "source remove", kind="url", value=public)
+    assert removed.ephemeral and removed.response is not None and "Removed" in removed.response.content
+    assert public not in bot_settings.sources_file.read_text()
+    missing = await world.admin.slash(world.channel, "source remove", kind="feed", value=public)
+    assert missing.response is not None and "not a configured feed" in missing.response.content
+    assert_nobody_pinged(simcord_env)

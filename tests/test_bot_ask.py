@@ -70,8 +70,7 @@ async def test_mention_asks_and_a_reply_to_the_answer_continues_the_conversation
     simcord_env: simcord.Env, bot_service: AskRecorder
 ) -> None:
     world = make_world(simcord_env)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     await world.alice.send(world.channel, f"{me.mention} {ANSWERABLE}")
     answer = world.channel.last_message
     assert answer is not None and answer.author.id == me.id
@@ -93,8 +92,7 @@ async def test_a_message_in_the_answer_thread_continues_the_conversation(
     simcord_env: simcord.Env, bot_service: AskRecorder
 ) -> None:
     world = make_world(simcord_env)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     await world.alice.slash(world.channel, "ask", question=ANSWERABLE)
     (thread,) = world.channel.threads
     hint = thread.last_message
@@ -118,8 +116,7 @@ async def test_after_a_restart_the_reply_chain_rebuilds_the_conversation(
     simcord_env: simcord.Env, bot_service: AskRecorder, bot_settings: Settings
 ) -> None:
     world = make_world(simcord_env)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     await world.alice.send(world.channel, f"{me.mention} {ANSWERABLE}")
     answer = world.channel.last_message
     assert answer is not None
@@ -134,8 +131,7 @@ async def test_a_long_conversation_is_trimmed_and_the_answer_says_so(
     simcord_env: simcord.Env, bot_service: AskRecorder
 ) -> None:
     world = make_world(simcord_env)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     await world.alice.send(world.channel, f"{me.mention} {ANSWERABLE}")
     for i in range(MAX_HISTORY_TURNS + 1):
         previous = world.channel.last_message

@@ -1,4 +1,5 @@
-"""Issue 6, bot side: budgets, bursts, the story modal's gate, token expiry, 429s, /source, hostile output.
+"""Issue 6, bot side: budgets, bursts, the story modal's gate, token expiry, 429s, hostile output
+(`/source` admin checks are in test_bot_admin.py).
 
 Everything runs through the real discord.py bot under SimCord, the real service on a real index,
 and the OpenAI-compatible test server on 127.0.0.1 (its recorded requests count the LLM calls).
@@ -14,17 +15,14 @@ from typing import Any
 import discord
 import pytest
 import simcord
-from discord import app_commands
 from discord.ext import commands
 from pydantic import SecretStr
 
 import prompts
 from bot import create_bot, render
 from bot.answering import TIMEOUT_MESSAGE
-from bot.app import ADMIN_ONLY_MESSAGE
 from bot.budget import BUDGET_MESSAGE
 from bot.commands import BriefbotCommands
-from bot.source_admin import UNSAFE_URL_MESSAGE
 from bot.targets import DELIVERY_MARGIN_SECONDS, INTERACTION_TOKEN_SECONDS
 from retrieval.llm import Completion
 from retrieval.settings import Settings
@@ -80,9 +78,7 @@ async def test_a_user_over_the_daily_token_budget_is_refused_without_calling_the
     refused = await world.alice.slash(world.channel, "ask", question=QUESTION)
     assert refused.ephemeral and refused.response is not None
     assert BUDGET_MESSAGE in refused.response.content and len(refused.response.content) < 200
-    me = simcord_env.bot.user
-    assert me is not None
-    await world.alice.send(world.channel, f"{me.mention} {QUESTION}")  # a mention is refused too
+    await world.alice.send(world.channel, f"{world.me.mention} {QUESTION}")  # a mention is refused too
     notices = [p for _m, path, p in message_payloads(simcord_env) if path == f"/channels/{world.channel.id}/messages"]
     assert BUDGET_MESSAGE in str(notices[-1].get("content"))
     assert len(openai_server.chat_requests) == 1  # no further LLM call
@@ -225,65 +221,6 @@ async def test_a_followup_that_gets_429_twice_still_yields_exactly_one_message(
     assert texts.count("Point 7:") == 1 and texts.count("Point 119:") == 1
 
 
-# --- 6. /source add|remove: admins only, and URLs through the SSRF rules ----------------------------
-
-
-def _synced(env: simcord.Env, name: str) -> dict[str, Any]:
-    (sync,) = [r for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
-    assert isinstance(sync.json, list)
-    return next(c for c in sync.json if c["name"] == name)
-
-
-async def test_source_commands_are_admin_only_in_the_payload_and_at_run_time(
-    simcord_env: simcord.Env, bot_settings: Settings
-) -> None:
-    for name in ("source", "reindex"):
-        assert str(_synced(simcord_env, name)["default_member_permissions"]) == MANAGE_GUILD
-    world = make_world(simcord_env)
-    assert "source add" not in world.alice.available_commands(world.channel)
-    sneaky = world.guild.create_text_channel("ops", overwrites={world.alice: discord.PermissionOverwrite(
-        manage_guild=True)})
-    assert "source add" in world.alice.available_commands(sneaky)  # Discord lets her in here ...
-
-    refused = await world.alice.slash(sneaky, "source add", kind="url", value="https://93.184.216.34/news")
-    assert refused.ephemeral and refused.response is not None
-    assert ADMIN_ONLY_MESSAGE in refused.response.content  # ... the bot does not
-    (error,) = simcord_env.errors  # the re-check failed, and went through the tree's error handler
-    assert isinstance(error, app_commands.MissingPermissions)
-    assert not bot_settings.sources_file.exists()
-
-
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/feed", "http://localhost/rss", "http://169.254.169.254/",
-                                 "http://10.0.0.5/admin", "http://[::1]/", "file:///etc/passwd"])
-async def test_an_admin_cannot_add_a_private_or_local_url(
-    simcord_env: simcord.Env, bot_settings: Settings, url: str
-) -> None:
-    world = make_world(simcord_env)
-    result = await world.admin.slash(world.channel, "source add", kind="feed", value=url)
-    assert result.ephemeral and result.response is not None
-    assert UNSAFE_URL_MESSAGE in result.response.content
-    assert not bot_settings.sources_file.exists() or url not in bot_settings.sources_file.read_text()
-
-
-async def test_an_admin_adds_and_removes_sources(simcord_env: simcord.Env, bot_settings: Settings,
-                                                 tmp_path: Path) -> None:
-    world = make_world(simcord_env)
-    public = "https://93.184.216.34/news"  # a literal public address: checked without DNS
-    added = await world.admin.slash(world.channel, "source add", kind="url", value=public)
-    folder = await world.admin.slash(world.channel, "source add", kind="folder", value=str(tmp_path))
-    assert added.response is not None and added.response.content.startswith("✅ Added url <")
-    assert folder.response is not None and folder.response.content.startswith("✅ Added folder")
-    saved = bot_settings.sources_file.read_text()
-    assert public in saved and str(tmp_path) in saved
-
-    removed = await world.admin.slash(world.channel, "source remove", kind="url", value=public)
-    assert removed.ephemeral and removed.response is not None and "Removed" in removed.response.content
-    assert public not in bot_settings.sources_file.read_text()
-    missing = await world.admin.slash(world.channel, "source remove", kind="feed", value=public)
-    assert missing.response is not None and "not a configured feed" in missing.response.content
-    assert_nobody_pinged(simcord_env)
-
-
 # --- 7 and 8. model output cannot act, ping or leak a link; pings in threads -------------------------
 
 ATTACKER = "https://attacker.example/x"
@@ -299,8 +236,7 @@ async def test_hostile_model_output_triggers_nothing_pings_nobody_and_leaks_no_l
     simcord_env: simcord.Env, openai_server: FakeOpenAIServer, bot_service: AskRecorder
 ) -> None:
     world = make_world(simcord_env)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     openai_server.default = ok(HOSTILE_ANSWER)
     stats_before = bot_service.stats()
 
@@ -341,8 +277,7 @@ async def test_an_llm_rate_limit_answers_once_without_pinging_in_a_thread(
     simcord_env: simcord.Env, openai_server: FakeOpenAIServer
 ) -> None:
     world = make_world(simcord_env)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     await world.alice.slash(world.channel, "ask", question=QUESTION)
     (thread,) = world.channel.threads
     openai_server.script(status(429, retry_after="0"), status(429, retry_after="0"))

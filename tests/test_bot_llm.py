@@ -80,8 +80,7 @@ async def test_model_output_that_tries_to_ping_pings_nobody(
 ) -> None:
     world = make_world(simcord_env)
     role = world.guild.create_role("Everyone-ish", mentionable=True)
-    me = simcord_env.bot.user
-    assert me is not None
+    me = world.me
     nasty = f"@everyone @here <@&{role.id}> <@{world.admin.id}> Putin visited Pyongyang to deepen ties [1]."
     openai_server.default = ok(nasty)
 

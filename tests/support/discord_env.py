@@ -46,12 +46,13 @@ education, energy and nuclear research, while Western diplomats criticised the v
 
 @dataclass
 class World:
-    """One guild with a text channel, an ordinary member and an admin (Manage Server)."""
+    """One guild with a text channel, an ordinary member, an admin (Manage Server) and the bot's user."""
 
     guild: simcord.GuildHandle
     channel: simcord.ChannelHandle
     alice: simcord.MemberActor
     admin: simcord.MemberActor
+    me: discord.ClientUser  # the bot, for mentions and for telling its messages apart
 
 
 def make_world(env: simcord.Env, guild_id: int | None = None) -> World:
@@ -60,7 +61,8 @@ def make_world(env: simcord.Env, guild_id: int | None = None) -> World:
     admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
     alice = guild.add_member(env.create_user("alice"))
     admin = guild.add_member(env.create_user("boss"), roles=[admins])
-    return World(guild, channel, alice, admin)
+    assert env.bot.user is not None, "the bot logs in before a test builds its world"
+    return World(guild, channel, alice, admin, env.bot.user)
 
 
 def write_corpus(folder: Path) -> Path:
