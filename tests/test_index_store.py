@@ -60,6 +60,21 @@ def test_changed_article_replaces_all_its_chunks_and_gone_ones_are_removed(servi
     assert "stays closed" in chunk.text
 
 
+def test_articles_changed_together_each_lose_only_their_own_stale_chunks(service) -> None:
+    long_text = " ".join(f"Sentence {i} says the ferry timetable changed {i} times this year." for i in range(60))
+    service.indexer.index([_article(n, long_text.replace("ferry", TOPICS[n])) for n in (1, 2)] + [_article(3)])
+    before = _chunk_counts(service)
+    assert before["art001"] > 1 and before["art002"] > 1
+
+    shorter = [_article(1, "The ferry timetable is final."), _article(2, "The bridge reopened today.")]
+    report = service.indexer.index([*shorter, _article(3)])  # one batch: both rewritten at once
+
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (2, 1, 2)
+    assert _chunk_counts(service) == {"art001": 1, "art002": 1, "art003": before["art003"]}
+    texts = {c.article_id: c.text for c in service.store.iter_chunks() if c.article_id != "art003"}
+    assert texts == {"art001": "The ferry timetable is final.", "art002": "The bridge reopened today."}
+
+
 def test_seed_is_indexed_with_key_points_not_duplicated(service) -> None:
     report = service.index([SEEDS_DIR])
     assert report.added == 1 and not report.failures
