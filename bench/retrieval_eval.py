@@ -25,7 +25,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from retrieval.chunking import chunk_article, text_for_embedding
-from retrieval.embeddings import LocalMiniLMEmbeddings
+from retrieval.embeddings import DERIVED_MODEL_VERSION, SLOW_INT8_FUSIONS, LocalMiniLMEmbeddings
 from retrieval.loaders import load_path
 from retrieval.models import Chunk
 from retrieval.search import HybridSearcher
@@ -78,7 +78,8 @@ def load_index(data: Path, cache: Path, embeddings: LocalMiniLMEmbeddings | None
     if embeddings is None:  # lexical-only experiments
         return ArrayStore(chunks, np.zeros((len(chunks), 1), dtype=np.float32))
     texts = [text_for_embedding(c) for c in chunks]
-    key = hashlib.sha256(("\x00".join(texts) + embeddings.model_id).encode()).hexdigest()[:16]
+    build = f"{embeddings.model_id}:{DERIVED_MODEL_VERSION}:{','.join(SLOW_INT8_FUSIONS)}"  # vectors change with it
+    key = hashlib.sha256(("\x00".join(texts) + build).encode()).hexdigest()[:16]
     path = cache / f"vectors-{max_chars}-{key}.npy"
     if path.exists():
         vectors = np.load(path)

@@ -136,8 +136,12 @@ class Indexer:
             texts = [chunking.text_for_embedding(c) for _, _, chunks in chunked for c in chunks]
             vectors = self.embeddings.embed_documents(texts) if texts else []
             tally.embedded += len(texts)
-            self.store.replace_articles(chunked, vectors, generation)
-            for article, _, _ in chunked:
+            offset = 0
+            for article, digest, chunks in chunked:
+                self.store.replace_article(
+                    article, digest, chunks, vectors[offset: offset + len(chunks)], generation
+                )
+                offset += len(chunks)
                 if article.id in stored:
                     tally.updated += 1
                 else:

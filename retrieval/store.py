@@ -13,13 +13,12 @@ import json
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
@@ -30,8 +29,6 @@ from retrieval.records import article_metadata, chunk_from_record, chunk_metadat
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-ArticleWrite = tuple[Article, str, Sequence[Chunk]]  # an article, its content hash, its chunks
 
 POINTER_FILE = "ACTIVE_GENERATION"
 FIRST_GENERATION = "briefbot_g1"
@@ -177,17 +174,17 @@ class ChromaStore:
                 hashes[article_id] = str((meta or {}).get("content_hash", ""))
         return hashes
 
-    def replace_article(self, article: Article, content_hash: str, chunks: Sequence[Chunk],
-                        vectors: Sequence[Sequence[float]], generation: str | None = None) -> None:
-        self.replace_articles([(article, content_hash, chunks)], vectors, generation)
-
-    def replace_articles(self, writes: Sequence[ArticleWrite], vectors: Sequence[Sequence[float]],
-                         generation: str | None = None) -> None:
-        """Upsert the articles' chunks (`vectors` in the same order), delete their stale ones, then record
-        their hashes (last, so a crash in between leaves the old hashes and the articles are redone).
-        A whole batch goes at once: Chroma's cost is mostly per call, not per row."""
+    def replace_article(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        generation: str | None = None,
+    ) -> None:
+        """Upsert an article's chunks, delete its stale ones, then record its hash (last, so a crash
+        in between leaves the old hash and the article is redone next time)."""
         chunk_col, article_col = self.collections(generation)
-        chunks = [chunk for _, _, article_chunks in writes for chunk in article_chunks]
         matrix = np.asarray(vectors, dtype=np.float32)
         for start in range(0, len(chunks), WRITE_SLICE_ROWS):
             part = slice(start, start + WRITE_SLICE_ROWS)
@@ -197,20 +194,15 @@ class ChromaStore:
                 documents=[c.text for c in chunks[part]],
                 metadatas=[chunk_metadata(c) for c in chunks[part]],
             )
-        article_ids = [article.id for article, _, _ in writes]
-        if not article_ids:
-            return
         keep = {c.id for c in chunks}
-        theirs = cast(Where, {"article_id": {"$in": article_ids}})
-        found = chunk_col.get(where=theirs, include=[])["ids"]
-        stale = [i for i in found if i not in keep]
+        stale = [i for i in chunk_col.get(where={"article_id": article.id}, include=[])["ids"] if i not in keep]
         if stale:
             chunk_col.delete(ids=stale)
         article_col.upsert(
-            ids=article_ids,
-            embeddings=np.asarray([PLACEHOLDER_VECTOR] * len(writes), dtype=np.float32),
-            documents=[article.title for article, _, _ in writes],
-            metadatas=[article_metadata(article, digest, len(cs)) for article, digest, cs in writes],
+            ids=[article.id],
+            embeddings=np.asarray([PLACEHOLDER_VECTOR], dtype=np.float32),
+            documents=[article.title],
+            metadatas=[article_metadata(article, content_hash, len(chunks))],
         )
 
     def delete_articles(self, article_ids: Sequence[str], generation: str | None = None) -> None:
