@@ -21,6 +21,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from retrieval.errors import EmbedderMismatchError
 from retrieval.files import write_atomically
@@ -42,6 +43,7 @@ HNSW_SEARCH_EF = 100
 # Small slices and frequent small flushes keep the bot's event loop answering during a re-index.
 HNSW_SYNC_THRESHOLD_ROWS = 100
 WRITE_SLICE_ROWS = 25
+TUNE_ATTEMPTS = 5  # tries to apply the settings above to an older collection
 
 
 def client_from_settings(settings: Settings) -> ClientAPI:
@@ -54,16 +56,23 @@ def client_from_settings(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-def _tune_hnsw(collection: Collection) -> None:
+def tune_hnsw(collection: Collection) -> None:
     """Give a collection made before these settings existed the current ones (Chroma changes both in place)."""
     hnsw = dict((collection.configuration or {}).get("hnsw") or {})
     wanted = {"ef_search": HNSW_SEARCH_EF, "sync_threshold": HNSW_SYNC_THRESHOLD_ROWS}
     if not hnsw or all(hnsw.get(key) == value for key, value in wanted.items()):
         return
+    retrying = Retrying(retry=retry_if_exception(_is_busy_database), stop=stop_after_attempt(TUNE_ATTEMPTS),
+                        wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
     try:
-        collection.modify(configuration={"hnsw": wanted})  # type: ignore[arg-type]
+        retrying(collection.modify, configuration={"hnsw": wanted})
     except Exception as error:  # an older server may refuse: searching still works
         logger.warning("Could not update the HNSW settings of %s: %s", collection.name, error)
+
+
+def _is_busy_database(error: BaseException) -> bool:
+    """SQLite's "database is locked": another writer (often Chroma's own background work) for a moment."""
+    return "database is locked" in str(error)
 
 
 class ChromaStore:
@@ -129,7 +138,7 @@ class ChromaStore:
                     "dimension": self.dimension}
         collection = self.client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
         self._check_embedder(collection)
-        _tune_hnsw(collection)
+        tune_hnsw(collection)
         return collection
 
     def _check_embedder(self, collection: Collection) -> None:

@@ -10,7 +10,7 @@ from filelock import FileLock
 
 from retrieval.errors import EmbedderMismatchError, ReindexRunningError
 from retrieval.models import Article
-from retrieval.store import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, ChromaStore
+from retrieval.store import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, ChromaStore, tune_hnsw
 from tests.conftest import SEEDS_DIR, make_settings
 
 TOPICS = ["buses", "bridges", "libraries", "hospitals", "schools", "parks", "ferries", "trams", "museums", "wells"]
@@ -154,3 +154,34 @@ def test_a_collection_from_before_gets_the_current_hnsw_settings(settings, embed
     hnsw = reopened.configuration["hnsw"]
     assert hnsw is not None
     assert (hnsw["sync_threshold"], hnsw["ef_search"]) == (HNSW_SYNC_THRESHOLD_ROWS, HNSW_SEARCH_EF)
+
+
+class _LockedOldCollection:
+    """An old collection whose settings update meets SQLite's lock `locked_times` times."""
+
+    name = "briefbot_g1_chunks"
+
+    def __init__(self, locked_times: int) -> None:
+        self.configuration = {"hnsw": {"ef_search": 10, "sync_threshold": 1000}}
+        self.locked_times = locked_times
+        self.attempts = 0
+
+    def modify(self, configuration: dict) -> None:
+        self.attempts += 1
+        if self.attempts <= self.locked_times:
+            raise RuntimeError("Database error: error returned from database: (code: 5) database is locked")
+        self.configuration = configuration
+
+
+def test_a_briefly_locked_database_still_gets_the_new_hnsw_settings() -> None:
+    collection = _LockedOldCollection(locked_times=2)
+    tune_hnsw(collection)  # type: ignore[arg-type]
+    assert collection.attempts == 3
+    assert collection.configuration["hnsw"] == {"ef_search": HNSW_SEARCH_EF, "sync_threshold": HNSW_SYNC_THRESHOLD_ROWS}
+
+
+def test_a_database_that_stays_locked_is_logged_and_searching_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    collection = _LockedOldCollection(locked_times=100)
+    tune_hnsw(collection)  # type: ignore[arg-type]
+    assert collection.attempts == 5 and collection.configuration["hnsw"]["sync_threshold"] == 1000
+    assert "Could not update the HNSW settings of briefbot_g1_chunks" in caplog.text
