@@ -67,7 +67,7 @@ def test_articles_changed_together_each_lose_only_their_own_stale_chunks(service
     assert before["art001"] > 1 and before["art002"] > 1
 
     shorter = [_article(1, "The ferry timetable is final."), _article(2, "The bridge reopened today.")]
-    report = service.indexer.index([*shorter, _article(3)])  # one batch: both rewritten at once
+    report = service.indexer.index([*shorter, _article(3)])  # both in one embedding batch
 
     assert (report.updated, report.unchanged, report.chunks_embedded) == (2, 1, 2)
     assert _chunk_counts(service) == {"art001": 1, "art002": 1, "art003": before["art003"]}
