@@ -76,4 +76,7 @@ class BriefStore:
         return removed
 
     def _path(self, key: str) -> Path:
+        """A story's file name is only ever its hex key (a button's custom_id is user input)."""
+        if not KEY_PATTERN.fullmatch(key):
+            raise ValueError("a story key is 16 hex digits")
         return self.folder / f"{key}.json"

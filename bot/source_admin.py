@@ -1,9 +1,13 @@
-"""`/source add|remove kind value`: admins manage what is indexed (folders, feeds, pages).
+"""`/source add|remove kind value`: server admins manage which feeds and pages are indexed.
 
 Restricted like `/reindex`: Discord hides the group from members without Manage Server
 (`default_member_permissions`), and the bot re-checks at run time, because a server admin can
 open it to others with a channel permission overwrite. URLs go through the same SSRF rules as
 fetching (`retrieval.source_config.add_source` validates with `retrieval.url_safety.check_url`).
+
+Folders are the operator's (command line, `sources.toml`): a server admin is not the host's owner.
+`kind` offers only feed and url, and the bot refuses any other kind a crafted interaction sends,
+with one fixed message, so no reply says anything about the host's paths.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from discord.ext import commands
 from bot import render
 from bot.app import send_ephemeral
 from bot.commands import require_index_admin
-from bot.text_split import truncate
+from bot.safe_output import wrapped_link
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
-from retrieval.source_config import SourceKind, add_source, remove_source
+from retrieval.source_config import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -31,6 +35,10 @@ log = logging.getLogger(__name__)
 MAX_SOURCE_VALUE_CHARS = 500
 UNSAFE_URL_MESSAGE = "That URL is not allowed: it points to a private, local or non-web address."
 UNREACHABLE_URL_MESSAGE = "That URL's host could not be resolved."
+REMOTE_ONLY_MESSAGE = (
+    "From Discord you can add or remove feeds and web pages (`feed`, `url`). Folders on the bot's host "
+    "are set by the bot's operator."
+)
 
 
 class SourceAdmin(commands.Cog):
@@ -44,30 +52,34 @@ class SourceAdmin(commands.Cog):
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
 
-    @source.command(name="add", description="Add a folder, RSS/Atom feed or web page; /reindex picks it up.")
-    @app_commands.describe(kind="What the value is", value="A folder path on the bot's host, or a URL")
+    @source.command(name="add", description="Add an RSS/Atom feed or a web page; /reindex picks it up.")
+    @app_commands.describe(kind="What the value is", value="The feed's or page's URL")
     @app_commands.check(require_index_admin)
     async def add(
         self,
         interaction: discord.Interaction,
-        kind: SourceKind,
+        kind: RemoteSourceKind,
         value: app_commands.Range[str, 1, MAX_SOURCE_VALUE_CHARS],
     ) -> None:
         await self._change(interaction, "add", kind, value)
 
-    @source.command(name="remove", description="Stop indexing a folder, feed or web page.")
+    @source.command(name="remove", description="Stop indexing a feed or web page.")
     @app_commands.describe(kind="What the value is", value="Exactly as it was added")
     @app_commands.check(require_index_admin)
     async def remove(
         self,
         interaction: discord.Interaction,
-        kind: SourceKind,
+        kind: RemoteSourceKind,
         value: app_commands.Range[str, 1, MAX_SOURCE_VALUE_CHARS],
     ) -> None:
         await self._change(interaction, "remove", kind, value)
 
     async def _change(self, interaction: discord.Interaction, action: str, kind: str, value: str) -> None:
-        """One short ephemeral line either way; refusals never echo a resolved address."""
+        """One short ephemeral line either way; refusals never echo a resolved address or a path."""
+        if kind not in REMOTE_KINDS:  # Discord offers only these; a crafted interaction may not
+            log.warning("refused /source %s of kind %r from user %s", action, kind, interaction.user.id)
+            await send_ephemeral(interaction, render.render_error(REMOTE_ONLY_MESSAGE))
+            return
         change = add_source if action == "add" else remove_source
         try:
             await asyncio.to_thread(change, self.bot.settings, kind, value)
@@ -82,9 +94,8 @@ class SourceAdmin(commands.Cog):
             await send_ephemeral(interaction, render.render_error(str(exc)))
             return
         done = "Added" if action == "add" else "Removed"
-        shown = truncate(value.strip(), 200)
-        shown = discord.utils.escape_markdown(shown) if kind == "folder" else f"<{shown}>"  # <>: no preview
+        shown = wrapped_link(value.strip()) or "(not shown)"  # <>: no preview, and no breakout
         await send_ephemeral(interaction, f"✅ {done} {kind} {shown}. Run /reindex to update the index.")
 
 
-__all__ = ["UNSAFE_URL_MESSAGE", "SourceAdmin"]
+__all__ = ["REMOTE_ONLY_MESSAGE", "UNSAFE_URL_MESSAGE", "SourceAdmin"]

@@ -1,18 +1,22 @@
 """One article per story: the same canonical URL, or near-identical text (MinHash LSH over word shingles).
 
 Briefs count coverage, so every outlet that carried a merged story is kept in `Article.outlets`.
+A copy is merged away only when its words are (nearly all) in the article that represents the story,
+so no outlet's text is ever replaced by another's: a second feed reusing a story's URL with other
+text stays its own article, and `drop_link_conflicts` then keeps the link with its owner.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import Stemmer
 from datasketch import MinHash, MinHashLSH
 
-from retrieval.models import Article
+from retrieval.models import Article, Failure
+from retrieval.provenance import article_id
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid", "mc_cid",
@@ -30,8 +34,14 @@ NEAR_DUPLICATE_JACCARD = 0.8
 MAX_DAYS_APART = 2  # dated texts further apart are updates, not copies, however similar
 MIN_WORDS_FOR_TEXT_MATCH = 25  # shorter texts (headlines, stubs) only merge by URL
 MAX_WORDS_FOR_TEXT_MATCH = 300  # copies of one story share their opening; this bounds the cost
+# A copy merged away must have this share of its word 4-grams (of a short text: its stemmed words) in
+# the representative's text: a summary or a shorter copy of the same words, not other words.
+COPY_CONTAINMENT = 0.8
+MAX_WORDS_FOR_CONTAINMENT = 3000
+LINK_TAKEN = "not indexed: another source already has this link with other text"
 _CHARS_PER_WORD = 12  # generous, to cut the text before the regex sees it
 _WORD = re.compile(r"\w+")
+_STEMMER = Stemmer.Stemmer("english")
 _UNKNOWN_OUTLET = "unknown"
 
 
@@ -72,15 +82,16 @@ def story_url(url: str | None) -> str | None:
     return canonical
 
 
-def article_id_for_url(url: str) -> str:
-    """Stable id from the canonical URL, so the same story gets the same id from any feed."""
-    return hashlib.sha1(canonical_url(url).encode("utf-8")).hexdigest()[:12]
+def article_id_for_url(source: str, url: str) -> str:
+    """Stable id of the story at `url` as `source` (a feed or page) carries it; tracking parameters
+    don't change it, and another source's copy is another article."""
+    return article_id(canonical_url(source), canonical_url(url))
 
 
-def shingles(text: str) -> set[int]:
+def shingles(text: str, max_words: int = MAX_WORDS_FOR_TEXT_MATCH) -> set[int]:
     """CRC32s of the word 4-grams of the opening words: fast, deterministic, and enough to tell copies."""
-    opening = text[: MAX_WORDS_FOR_TEXT_MATCH * _CHARS_PER_WORD].lower()
-    words = _WORD.findall(opening)[:MAX_WORDS_FOR_TEXT_MATCH]
+    opening = text[: max_words * _CHARS_PER_WORD].lower()
+    words = _WORD.findall(opening)[:max_words]
     if len(words) < MIN_WORDS_FOR_TEXT_MATCH:
         return set()
     grams = zip(words, words[1:], words[2:], words[3:], strict=False)
@@ -109,7 +120,7 @@ def merge_duplicates(articles: list[Article]) -> tuple[list[Article], int]:
     members: dict[int, list[int]] = {}
     for index in range(len(articles)):
         members.setdefault(groups.find(index), []).append(index)
-    merged = [_merge([articles[i] for i in group]) for group in sorted(members.values(), key=min)]
+    merged = [kept for group in sorted(members.values(), key=min) for kept in _merge([articles[i] for i in group])]
     return merged, len(articles) - len(merged)
 
 
@@ -137,21 +148,69 @@ def _close_in_time(a: Article, b: Article) -> bool:
     return abs((a.published - b.published).days) <= MAX_DAYS_APART
 
 
-def _merge(group: list[Article]) -> Article:
-    """The fullest text represents the story (ties: smallest id, so the choice is stable across runs)."""
+def _merge(group: list[Article]) -> list[Article]:
+    """The story's representative, with every copy whose words it holds merged in; a member whose
+    words it does not hold stays its own article. The representative is the copy whose link belongs
+    to its own source, else the first seen: a later copy, however long, never displaces the words of
+    an earlier outlet."""
     if len(group) == 1:
         article = group[0]
-        return article if article.outlets else article.model_copy(update={"outlets": (article.outlet,)})
-    keeper = min(group, key=lambda article: (-len(article.text), article.id))
-    outlets = [keeper.outlet, *(o for article in group for o in (article.outlets or (article.outlet,)))]
+        return [article if article.outlets else article.model_copy(update={"outlets": (article.outlet,)})]
+    _, keeper = min(enumerate(group), key=lambda item: (not owns_link(item[1]), item[0]))
+    copies = [a for a in group if a is keeper or a.id == keeper.id or is_copy(a, keeper)]
+    others = [a for a in group if not any(a is c for c in copies)]
+    outlets = [keeper.outlet, *(o for article in copies for o in (article.outlets or (article.outlet,)))]
     known = [o for o in dict.fromkeys(outlets) if o != _UNKNOWN_OUTLET or o == keeper.outlet]
-    return keeper.model_copy(
-        update={
-            "outlets": tuple(known),
-            "url": keeper.url or next((a.url for a in group if a.url), None),
-            "published": keeper.published or min((a.published for a in group if a.published), default=None),
-        }
-    )
+    published = keeper.published or min((a.published for a in copies if a.published), default=None)
+    merged = keeper.model_copy(update={"outlets": tuple(known), "published": published})
+    return [merged, *_merge(others)] if others else [merged]
+
+
+def is_copy(copy: Article, keeper: Article) -> bool:
+    """Whether (nearly) all of `copy`'s words are in `keeper`'s text, so merging it loses no words."""
+    small = shingles(copy.text, MAX_WORDS_FOR_CONTAINMENT)
+    if small:
+        big = shingles(keeper.text, MAX_WORDS_FOR_CONTAINMENT)
+        return len(small & big) >= COPY_CONTAINMENT * len(small)
+    words = set(_STEMMER.stemWords(_WORD.findall(copy.text.lower())))
+    known = set(_STEMMER.stemWords(_WORD.findall(f"{keeper.title} {keeper.text}".lower())))
+    return bool(words) and len(words & known) >= COPY_CONTAINMENT * len(words)
+
+
+def owns_link(article: Article) -> bool:
+    """The article's link is on its own feed's or page's site (same last two host labels)."""
+    if not article.url or not article.origin.startswith(("http://", "https://")):
+        return False  # a file's article: its link is whatever the file says
+    try:
+        link, home = urlsplit(article.url).hostname, urlsplit(article.origin).hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return bool(link and home) and str(link).split(".")[-2:] == str(home).split(".")[-2:]
+
+
+def drop_link_conflicts(articles: list[Article]) -> tuple[list[Article], list[Failure]]:
+    """One article per story link. Copies that merging kept apart (other words under the same link)
+    lose the link to its owner (see `owns_link`), else to the first seen; they are reported, not indexed,
+    so one source's text never appears under another's link."""
+    first: dict[str, Article] = {}
+    for article in articles:
+        url = story_url(article.url)
+        if url is None:
+            continue
+        held = first.get(url)
+        if held is None or (owns_link(article) and not owns_link(held)):
+            first[url] = article
+    kept: list[Article] = []
+    dropped: list[Failure] = []
+    for article in articles:
+        url = story_url(article.url)
+        if url is None or first[url] is article:
+            kept.append(article)
+        else:
+            web = article.origin.startswith(("http://", "https://"))  # a file's path is not for Discord
+            reason = f"{LINK_TAKEN} (in {article.origin})" if web else LINK_TAKEN
+            dropped.append(Failure(origin=url, reason=reason))
+    return kept, dropped
 
 
 class _UnionFind:

@@ -8,7 +8,6 @@ local files whose name equals the string. DTDs with an internal subset and entit
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
 import re
 import time
@@ -22,6 +21,7 @@ from retrieval.dedupe import article_id_for_url, canonical_url, story_url
 from retrieval.errors import LoadError
 from retrieval.models import Article, Failure, Frozen
 from retrieval.pages import host_outlet, html_to_text
+from retrieval.provenance import article_id
 
 MAX_ENTRIES_PER_FEED = 500
 MAX_TITLE_CHARS = 300
@@ -115,7 +115,7 @@ def entry_to_article(entry: Any, *, feed_url: str, outlet: str, base_url: str | 
     entry_outlet = _plain(source.get("title", "")) or outlet
     story = story_url(url)
     return Article(
-        id=article_id_for_url(story) if story else _fallback_id(feed_url, entry, title, text),
+        id=article_id_for_url(feed_url, story) if story else _fallback_id(feed_url, entry, title, text),
         title=title or _first_words(text),
         url=url,
         published=_entry_date(entry),
@@ -157,8 +157,9 @@ def _entry_date(entry: Any) -> date | None:
 
 
 def _fallback_id(feed_url: str, entry: Any, title: str, text: str) -> str:
-    key = f"{canonical_url(feed_url)}\n{entry.get('id') or title}\n{'' if entry.get('id') else text[:200]}"
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+    """An entry without a story link: its guid, else its title and opening, within this feed."""
+    guid = entry.get("id")
+    return article_id(canonical_url(feed_url), f"{guid}" if guid else f"{title}\n{text[:200]}")
 
 
 def _plain(value: object) -> str:

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
 from retrieval import chunking
-from retrieval.errors import IndexEmptyError, ReindexRunningError
+from retrieval.errors import ReindexRunningError
+from retrieval.generations import Generations
+from retrieval.local_files import kept_source
 from retrieval.models import Article, Failure, IndexProgress, IndexReport
+from retrieval.records import VIA_CONFIGURED, VIA_PATH, Via, record_via
 from retrieval.store import ChromaStore
 
-log = logging.getLogger(__name__)
-
 EMBED_BATCH_CHUNKS = 256  # chunks embedded per call; progress is reported between batches
-VALIDATION_QUERIES = 3
 ProgressCallback = Callable[[IndexProgress], None]
 
 
@@ -61,6 +60,7 @@ class Indexer:
         self.store = store
         self.embeddings = embeddings
         self.lock = FileLock(str(lock_path), timeout=0)
+        self.generations = Generations(store, embeddings)
 
     def index(
         self,
@@ -72,18 +72,26 @@ class Indexer:
         merged_duplicates: int = 0,
         rebuild: bool = False,
         progress: ProgressCallback | None = None,
+        via: Via = VIA_CONFIGURED,
     ) -> IndexReport:
-        """Index `articles`; remove stored articles whose origin is in `remove_scope` but are gone."""
+        """Index `articles`; remove stored articles whose origin is in `remove_scope` but are gone.
+
+        Nothing is removed from an origin in `keep_origins` (e.g. a feed that answered 304) or from
+        one that failed this time (missing, unreadable, empty: see `local_files.kept_source`).
+        `via` says whether this is a run over the configured sources or `briefbot index PATH`: the
+        former never removes an article the latter brought in (see `records.Via`). A rebuild
+        removes no more than an incremental run (see `generations`)."""
         lock_path = Path(self.lock.lock_file)
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.lock.acquire()
         except Timeout:
             raise ReindexRunningError("A re-index is already running. Try again when it has finished.") from None
+        failures = list(failures)
+        keep = frozenset(keep_origins) | {k for k in map(kept_source, failures) if k is not None}
         try:
             return self._index_locked(
-                _unique(articles), list(failures), remove_scope, set(keep_origins),
-                merged_duplicates, rebuild, progress,
+                _unique(articles), failures, _Scope(remove_scope, keep, via), merged_duplicates, rebuild, progress
             )
         finally:
             self.store.mark_changed()  # also after a failed run: what it wrote is live
@@ -93,34 +101,41 @@ class Indexer:
         self,
         articles: list[Article],
         failures: list[Failure],
-        remove_scope: Callable[[str], bool] | None,
-        keep_origins: set[str],
+        scope: _Scope,
         merged_duplicates: int,
         rebuild: bool,
         progress: ProgressCallback | None,
     ) -> IndexReport:
         started = time.perf_counter()
-        generation = self._staging_generation() if rebuild else None
-        stored = self.store.article_hashes(generation)
+        generation = self.generations.staging() if rebuild else None
+        live = {str(r["id"]): r for r in (self.generations.live_records() if rebuild else self.store.iter_articles())}
+        stored = {} if rebuild else {i: str(r.get("content_hash", "")) for i, r in live.items()}
+        planned = [_as_stored(a, scope.via, live.get(a.id)) for a in articles]
+        articles, vias = [a for a, _ in planned], {a.id: via for a, via in planned}
         tally = _Tally(total=len(articles), failures=failures)
         todo: list[tuple[Article, str]] = []
+        unchanged: list[Article] = []
         for article in articles:
             digest = content_hash(article, self.store.embedder_id)
             if stored.get(article.id) == digest:
-                tally.unchanged += 1
-                tally.done += 1
+                unchanged.append(article)
             else:
                 todo.append((article, digest))
+        tally.unchanged = tally.done = len(unchanged)
+        self.store.update_records(_record_changes(unchanged, vias, live))  # none in a rebuild
         _notify(progress, tally.progress())
-        self._embed_and_store(todo, stored, tally, generation, progress)
-        removed = self._remove_gone(articles, remove_scope, keep_origins, generation)
-        if generation is not None:
-            self._validate_and_switch(generation, sum(1 for _ in articles))
+        self._embed_and_store(todo, stored, tally, generation, progress, vias)
+        gone, stays, kept = _plan_removal(live.values(), {a.id for a in articles}, scope)
+        if generation is None:
+            self.store.delete_articles(gone)
+        else:
+            tally.embedded += self.generations.carry_over(stays, generation)
+            self.generations.validate_and_switch(generation, len(articles) + len(stays))
         self.store.mark_indexed(datetime.now(UTC).isoformat(timespec="seconds"))
         return IndexReport(
-            added=tally.added, updated=tally.updated, unchanged=tally.unchanged, removed=removed,
+            added=tally.added, updated=tally.updated, unchanged=tally.unchanged, removed=len(gone),
             merged_duplicates=merged_duplicates, chunks_embedded=tally.embedded,
-            failures=tuple(tally.failures), seconds=round(time.perf_counter() - started, 3),
+            failures=_with_kept_counts(tally.failures, kept), seconds=round(time.perf_counter() - started, 3),
         )
 
     def _embed_and_store(
@@ -130,6 +145,7 @@ class Indexer:
         tally: _Tally,
         generation: str | None,
         progress: ProgressCallback | None,
+        vias: dict[str, Via],
     ) -> None:
         for group in _batches_by_chunks(todo):
             chunked = [(article, digest, chunking.chunk_article(article)) for article, digest in group]
@@ -139,7 +155,7 @@ class Indexer:
             offset = 0
             for article, digest, chunks in chunked:
                 self.store.replace_article(
-                    article, digest, chunks, vectors[offset: offset + len(chunks)], generation
+                    article, digest, chunks, vectors[offset: offset + len(chunks)], generation, vias[article.id]
                 )
                 offset += len(chunks)
                 if article.id in stored:
@@ -149,70 +165,92 @@ class Indexer:
                 tally.done += 1
             _notify(progress, tally.progress(current=group[-1][0].title))
 
-    def _remove_gone(
-        self,
-        articles: list[Article],
-        remove_scope: Callable[[str], bool] | None,
-        keep_origins: set[str],
-        generation: str | None,
-    ) -> int:
-        if remove_scope is None:
-            return 0
-        present = {a.id for a in articles}
-        gone = [
-            str(record["id"])
-            for record in self.store.iter_articles(generation)
-            if record["id"] not in present
-            and remove_scope(str(record.get("origin", "")))
-            and not _kept(str(record.get("origin", "")), keep_origins)
-        ]
-        self.store.delete_articles(gone, generation)
-        return len(gone)
 
-    # --- full rebuild ------------------------------------------------------------------------
-    def _staging_generation(self) -> str:
-        """A fresh generation after the live one; leftovers of a crashed rebuild are dropped first."""
-        active = self.store.active_generation()
-        number = _generation_number(active)
-        for name in self.store.list_generations():
-            if _generation_number(name) > number:
-                log.warning("dropping leftover staging index %s from an interrupted rebuild", name)
-                self.store.drop_generation(name)
-        return f"briefbot_g{number + 1}"
+@dataclass(frozen=True)
+class _Scope:
+    """What a run may remove: stored articles whose origin is in `remove_scope` and not kept, and,
+    for a run over the configured sources, only those configured sources brought in."""
 
-    def _validate_and_switch(self, generation: str, expected_articles: int) -> None:
-        chunk_count = self.store.count_chunks(generation)
-        article_count = self.store.count_articles(generation)
-        if expected_articles and (article_count != expected_articles or chunk_count == 0):
-            self.store.drop_generation(generation)
-            raise IndexEmptyError(
-                f"The rebuilt index failed validation ({article_count} of {expected_articles} articles, "
-                f"{chunk_count} chunks); the previous index stays live."
-            )
-        self._known_answer_check(generation)
-        previous = self.store.active_generation()
-        self.store.switch_to(generation)
-        for name in self.store.list_generations():
-            if name not in (generation, previous):
-                self.store.drop_generation(name)
+    remove_scope: Callable[[str], bool] | None
+    keep_origins: frozenset[str]
+    via: Via
 
-    def _known_answer_check(self, generation: str) -> None:
-        chunk_col, _ = self.store.collections(generation)
-        sample = chunk_col.get(limit=VALIDATION_QUERIES, include=["embeddings"])
-        embeddings = sample.get("embeddings")
-        if embeddings is None:
-            return
-        for chunk_id, vector in zip(sample["ids"], embeddings, strict=True):
-            query = np.asarray([vector], dtype=np.float32)
-            hits = chunk_col.query(query_embeddings=query, n_results=3, include=[])["ids"][0]
-            if chunk_id not in hits:
-                self.store.drop_generation(generation)
-                raise IndexEmptyError("The rebuilt index failed a known-answer query; the previous index stays live.")
+    def removable(self, record: dict[str, Any]) -> bool:
+        origin = str(record.get("origin", ""))
+        if self.remove_scope is None or not self.remove_scope(origin):
+            return False
+        return self.via == VIA_PATH or record_via(record) == VIA_CONFIGURED
 
 
-def _kept(origin: str, keep_origins: set[str]) -> bool:
-    """A kept origin keeps its own articles and, for a folder, every file under it."""
-    return origin in keep_origins or any(origin.startswith(k.rstrip("/") + "/") for k in keep_origins)
+def _plan_removal(
+    live: Iterable[dict[str, Any]], present: set[str], scope: _Scope
+) -> tuple[list[str], list[str], dict[str, int]]:
+    """(gone, stays, kept): live articles this run removes; the others it does not rewrite (a rebuild
+    copies them over); and how many each kept origin kept."""
+    gone: list[str] = []
+    stays: list[str] = []
+    kept: dict[str, int] = {}
+    for record in live:
+        article_id = str(record["id"])
+        if article_id in present:
+            continue
+        removable = scope.removable(record)
+        keeper = _keeper(str(record.get("origin", "")), scope.keep_origins) if removable else None
+        if removable and keeper is None:
+            gone.append(article_id)
+            continue
+        if keeper is not None:
+            kept[keeper] = kept.get(keeper, 0) + 1
+        stays.append(article_id)
+    return gone, stays, kept
+
+
+def _as_stored(article: Article, via: Via, record: dict[str, Any] | None) -> tuple[Article, Via]:
+    """The article as this run stores it, and how it came in. A path run over an article that a
+    configured source brought in leaves it that source's: its via, and its origin (which removal
+    and keeping go by). A configured run takes over an article indexed by path."""
+    if via == VIA_PATH and record is not None and record_via(record) == VIA_CONFIGURED:
+        return article.model_copy(update={"origin": str(record.get("origin", article.origin))}), VIA_CONFIGURED
+    return article, via
+
+
+def _record_changes(
+    unchanged: list[Article], vias: dict[str, Via], live: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, str]]:
+    """Record updates for unchanged articles: an article indexed by path that a configured source
+    now holds becomes that source's (via and origin), without re-embedding it."""
+    changes: dict[str, dict[str, str]] = {}
+    for article in unchanged:
+        record = live[article.id]
+        change: dict[str, str] = {"via": vias[article.id]} if record_via(record) != vias[article.id] else {}
+        if str(record.get("origin", "")) != article.origin:
+            change["origin"] = article.origin
+        if change:
+            changes[article.id] = change
+    return changes
+
+
+def _keeper(origin: str, keep_origins: frozenset[str]) -> str | None:
+    """The kept origin that keeps this one: itself, or for a folder, the folder holding it."""
+    if origin in keep_origins:
+        return origin
+    return next((k for k in sorted(keep_origins) if origin.startswith(k.rstrip("/") + "/")), None)
+
+
+def _with_kept_counts(failures: list[Failure], kept: dict[str, int]) -> tuple[Failure, ...]:
+    """Say in a failure's reason how many indexed articles it kept (once per kept origin)."""
+    said: set[str] = set()
+    shown: list[Failure] = []
+    for failure in failures:
+        source = kept_source(failure)
+        count = kept.get(source, 0) if source is not None and source not in said else 0
+        if count:
+            said.add(str(source))
+            plural = "article" if count == 1 else "articles"
+            reason = f"{failure.reason}; kept its {count} {plural} indexed before"
+            failure = failure.model_copy(update={"reason": reason})
+        shown.append(failure)
+    return tuple(shown)
 
 
 def _unique(articles: Sequence[Article]) -> list[Article]:
@@ -235,11 +273,6 @@ def _batches_by_chunks(todo: list[tuple[Article, str]]) -> Iterable[list[tuple[A
             group, estimate = [], 0
     if group:
         yield group
-
-
-def _generation_number(name: str) -> int:
-    digits = name.rsplit("_g", 1)[-1]
-    return int(digits) if digits.isdigit() else 0
 
 
 def _notify(progress: ProgressCallback | None, update: IndexProgress) -> None:

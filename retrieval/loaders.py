@@ -1,8 +1,11 @@
-"""Files → Articles. Bad input becomes a `Failure` naming the file and line; it never stops the rest."""
+"""Files → Articles. Bad input becomes a `Failure` naming the file and line; it never stops the rest.
+
+Which files a folder holds (never through a link out of it), and what a failure keeps, is
+`retrieval.local_files`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -11,14 +14,23 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from retrieval.local_files import (
+    EMPTY_FILE,
+    EMPTY_FOLDER,
+    JSONL_SUFFIXES,
+    NOT_A_FOLDER,
+    NOT_FOUND,
+    SUPPORTED_SUFFIXES,
+    folder_files,
+)
+
+__all__ = ["SUPPORTED_SUFFIXES", "article_from_record", "load_folder", "load_path", "load_paths", "parse_briefing"]
 from retrieval.models import Article, Failure
+from retrieval.provenance import article_id, file_source
 
 MAX_FILE_BYTES = 10_000_000  # one article file; a larger one is refused with a clear message
 MAX_JSONL_LINE_BYTES = 5_000_000  # one record of a JSONL corpus (the corpus itself is streamed)
 MIN_TEXT_CHARS = 20
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
 
 _KEY_POINTS = re.compile(r"^\s*#*\s*\**key points\**\s*:?\s*$", re.IGNORECASE | re.MULTILINE)
 _CONTRADICTIONS = re.compile(
@@ -30,19 +42,26 @@ _MD_TITLE = re.compile(r"^#\s+(.+)$")
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def article_id_for(key: str) -> str:
-    """Stable id: the first 12 hex of sha1(key), like the realtimeqa corpus ids."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
-
-
 def load_path(path: Path) -> tuple[list[Article], list[Failure]]:
-    """Load one file, or every supported file under a folder (sorted, so ids and order are stable)."""
+    """What `briefbot index PATH` reads: one file, or every supported file under a folder."""
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-        return _load_many(files)
+        return load_folder(path)
     if not path.exists():
-        return [], [Failure(origin=str(path), reason="not found")]
+        return [], [Failure(origin=str(path), reason=NOT_FOUND)]
     return _load_many([path])
+
+
+def load_folder(folder: Path) -> tuple[list[Article], list[Failure]]:
+    """A folder source: every supported file under it (sorted, so ids and order are stable)."""
+    if not folder.exists():
+        return [], [Failure(origin=str(folder), reason=NOT_FOUND)]
+    if not folder.is_dir():
+        return [], [Failure(origin=str(folder), reason=NOT_A_FOLDER)]
+    files, failures = folder_files(folder)
+    articles, failed = _load_many(files)
+    if not files and not failures:
+        failed.append(Failure(origin=str(folder), reason=EMPTY_FOLDER))
+    return articles, failures + failed
 
 
 def load_paths(paths: Iterable[Path]) -> tuple[list[Article], list[Failure]]:
@@ -76,12 +95,15 @@ def _load_file(file: Path) -> tuple[list[Article], list[Failure]]:
         return [], [Failure(origin=str(file), reason=f"too large ({size // 1_000_000} MB)")]
     raw = file.read_bytes()
     if not raw.strip():
-        return [], [Failure(origin=str(file), reason="empty file")]
+        return [], [Failure(origin=str(file), reason=EMPTY_FILE)]
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return [], [Failure(origin=str(file), reason="binary data, not text")]
     text = decode_text(raw)
     try:
-        return [parse_briefing(text, origin=str(file), fallback_date=_date_from_name(file.name))], []
+        article = parse_briefing(
+            text, origin=str(file), fallback_date=_date_from_name(file.name), source=file_source(file)
+        )
+        return [article], []
     except ValueError as exc:
         return [], [Failure(origin=str(file), reason=str(exc))]
 
@@ -96,8 +118,12 @@ def decode_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def parse_briefing(text: str, *, origin: str, fallback_date: date | None = None) -> Article:
-    """The seed format: an article body, then `Key points` (bullets), then `Contradictions`."""
+def parse_briefing(
+    text: str, *, origin: str, fallback_date: date | None = None, source: str | None = None
+) -> Article:
+    """The seed format: an article body, then `Key points` (bullets), then `Contradictions`.
+
+    One file is one article, so its id is its source (the file) alone."""
     text = text.replace("\x00", "").replace("\r\n", "\n")
     meta, body = _front_matter(text)
     body, key_points, contradictions = split_briefing_sections(body)
@@ -109,7 +135,7 @@ def parse_briefing(text: str, *, origin: str, fallback_date: date | None = None)
     published = _parse_date(meta.get("date") or meta.get("published")) or fallback_date
     outlet = meta.get("source") or meta.get("outlet") or "briefing"
     return Article(
-        id=article_id_for(url or origin),
+        id=article_id(source if source is not None else origin, ""),
         title=title,
         url=url,
         published=published,
@@ -196,25 +222,27 @@ def _parse_jsonl(file: Path) -> tuple[list[Article], list[Failure]]:
             if len(raw) > MAX_JSONL_LINE_BYTES:
                 failures.append(Failure(origin=f"{file}:{number}", reason="too large (line over 5 MB)"))
                 continue
-            _parse_jsonl_line(raw, f"{file}:{number}", str(file), articles, failures)
+            _parse_jsonl_line(raw, f"{file}:{number}", file, articles, failures)
     if not articles and not failures:
-        failures.append(Failure(origin=str(file), reason="empty file"))
+        failures.append(Failure(origin=str(file), reason=EMPTY_FILE))
     return articles, failures
 
 
 def _parse_jsonl_line(
-    raw: bytes, where: str, origin: str, articles: list[Article], failures: list[Failure]
+    raw: bytes, where: str, file: Path, articles: list[Article], failures: list[Failure]
 ) -> None:
     try:
-        articles.append(article_from_record(json.loads(decode_text(raw)), origin=origin))
+        record = json.loads(decode_text(raw))
+        articles.append(article_from_record(record, origin=str(file), source=file_source(file)))
     except json.JSONDecodeError as exc:
         failures.append(Failure(origin=where, reason=f"parse error: not JSON ({exc.msg})"))
     except (ValueError, TypeError, ValidationError) as exc:
         failures.append(Failure(origin=where, reason=_short_reason(exc)))
 
 
-def article_from_record(record: object, *, origin: str) -> Article:
-    """One record in the realtimeqa-dev `articles.jsonl` format."""
+def article_from_record(record: object, *, origin: str, source: str | None = None) -> Article:
+    """One record in the realtimeqa-dev `articles.jsonl` format; its id is scoped to its file, so an
+    equal `id` in another file is another article."""
     if not isinstance(record, dict):
         raise ValueError("parse error: a line is not a JSON object")
     text = str(record.get("text") or "").replace("\x00", "").strip()
@@ -223,7 +251,7 @@ def article_from_record(record: object, *, origin: str) -> Article:
     url = _text_or_none(record.get("url"))
     outlet = str(record.get("source") or record.get("outlet") or _host(url) or "unknown")
     return Article(
-        id=str(record.get("id") or article_id_for(url or text[:200])),
+        id=article_id(source if source is not None else origin, str(record.get("id") or url or text[:200])),
         title=str(record.get("title") or _derive_title(text, origin)),
         url=url,
         published=_parse_date(_text_or_none(record.get("published"))),

@@ -128,7 +128,7 @@ def extract_page(
     page_url = _page_url(getattr(document, "url", None), url)
     outlet = getattr(document, "sitename", None) or host_outlet(page_url)
     return Article(
-        id=article_id_for_url(page_url),
+        id=article_id_for_url(origin or url, page_url),
         title=(getattr(document, "title", None) or "").strip() or _first_line(text),
         url=page_url,
         published=parse_iso_date(getattr(document, "date", None)),

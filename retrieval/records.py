@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from retrieval.models import Article, Chunk
+
+# How an article came in, kept on its record: a run over the configured sources removes only what
+# configured sources brought in, never an article indexed with `briefbot index PATH`. Not part of the
+# content hash: a source taking over an article changes its record, never its vectors.
+Via = Literal["configured", "path"]
+VIA_CONFIGURED: Via = "configured"
+VIA_PATH: Via = "path"
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -37,7 +45,14 @@ def chunk_from_record(chunk_id: str, document: str, meta: dict[str, Any]) -> Chu
     )
 
 
-def article_metadata(article: Article, content_hash: str, chunk_count: int) -> dict[str, str | int]:
+def record_via(record: Mapping[str, Any]) -> Via:
+    """How a stored article came in; a record from before the field existed counts as configured."""
+    return VIA_PATH if record.get("via") == VIA_PATH else VIA_CONFIGURED
+
+
+def article_metadata(
+    article: Article, content_hash: str, chunk_count: int, via: Via = VIA_CONFIGURED
+) -> dict[str, str | int]:
     return {
         "content_hash": content_hash,
         "chunks": chunk_count,
@@ -48,4 +63,5 @@ def article_metadata(article: Article, content_hash: str, chunk_count: int) -> d
         "outlet": article.outlet,
         "outlets": json.dumps(list(article.outlets or (article.outlet,))),
         "origin": article.origin,
+        "via": via,
     }

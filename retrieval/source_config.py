@@ -1,5 +1,7 @@
-"""`sources.toml`: the folders, feeds and single URLs an admin configured, read, edited and written back.
+"""`sources.toml`: the folders, feeds and single URLs that are indexed, read, edited and written back.
 
+Folders are the operator's (the command line and this file); a Discord server admin can add and remove
+only feeds and URLs (`REMOTE_KINDS`), so nothing said in Discord names a path on the bot's host.
 URLs are checked against the SSRF rules when they are added, so a refused address fails at once with a
 clear message instead of at the next re-index.
 """
@@ -13,12 +15,15 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from retrieval.errors import SourceError
 from retrieval.files import write_atomically
 from retrieval.models import Frozen
+from retrieval.safe_text import safe_url
 from retrieval.url_safety import check_url
 
 if TYPE_CHECKING:
     from retrieval.settings import Settings
 
 SourceKind = Literal["folder", "feed", "url"]
+RemoteSourceKind = Literal["feed", "url"]  # what a server admin may add or remove from Discord
+REMOTE_KINDS: frozenset[str] = frozenset({"feed", "url"})
 T = TypeVar("T")
 
 
@@ -64,14 +69,18 @@ def list_sources(settings: Settings) -> SourcesConfig:
 def add_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
     """Add a folder, feed or URL (URLs are checked against the SSRF rules now); adding twice is a no-op."""
     config = load_sources(settings)
-    if kind == "folder":
+    if kind == "folder":  # the command line only: the message may name the path
         folder = Path(value.strip()).expanduser()
         if not folder.exists():
             raise SourceError(f"no such folder: {folder}")
+        if not folder.is_dir():
+            raise SourceError(f"not a folder: {folder} (a folder source must be a folder, not a single file)")
         updated = config.model_copy(update={"folders": _appended(config.folders, folder)})
     elif kind in ("feed", "url"):
         url = value.strip()
         check_url(url, allow_private=settings.allow_private_urls)  # raises UnsafeURLError / FetchError
+        if safe_url(url) is None:  # it could not be shown (wrapped in <…>) without breaking out
+            raise SourceError("That is not a usable web address (http or https, no spaces, quotes or <>).")
         field_name = "feeds" if kind == "feed" else "urls"
         updated = config.model_copy(update={field_name: _appended(getattr(config, field_name), url)})
     else:

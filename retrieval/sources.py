@@ -17,11 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrieval.dedupe import merge_duplicates
+from retrieval.dedupe import drop_link_conflicts, merge_duplicates
 from retrieval.errors import BriefbotError
 from retrieval.feeds import parse_feed
 from retrieval.fetch import SafeFetcher
 from retrieval.files import write_atomically
+from retrieval.local_files import kept_source
 from retrieval.models import Article, Failure, Frozen
 from retrieval.pages import extract_page
 from retrieval.source_config import SourcesConfig
@@ -50,8 +51,9 @@ class CollectResult(Frozen):
 
     @property
     def keep_origins(self) -> tuple[str, ...]:
-        """Origins whose indexed articles stay: unchanged (304), or failed this time (not gone)."""
-        failed = {failure.origin for failure in self.failures}
+        """Origins whose indexed articles stay: unchanged (304), or failed this time (not gone);
+        never a refused one (a link out of its folder, a file given as a folder)."""
+        failed = {k for k in map(kept_source, self.failures) if k is not None}
         return self.not_modified_origins + tuple(sorted(failed - set(self.not_modified_origins)))
 
 
@@ -95,11 +97,12 @@ def collect_articles(
         for future in feeds + pages:
             collected.append(future.result())
             _report(progress, collected[-1])
-    articles, merged = merge_duplicates([a for c in collected for a in c.articles])
+    merged_articles, merged = merge_duplicates([a for c in collected for a in c.articles])
+    articles, conflicts = drop_link_conflicts(merged_articles)
     _save_state(state_dir, _next_state(state, collected, config), pending=not commit_state)
     return CollectResult(
         articles=tuple(articles),
-        failures=tuple(f for c in collected for f in c.failures),
+        failures=(*(f for c in collected for f in c.failures), *conflicts),
         merged_duplicates=merged,
         not_modified_origins=tuple(c.origin for c in collected if c.not_modified),
     )
@@ -112,12 +115,12 @@ def state_dir_for(settings: Settings) -> Path:
 def collect_articles_from_settings(
     config: SourcesConfig, settings: Settings, *, commit_state: bool = True, progress: Progress | None = None
 ) -> CollectResult:
-    """`collect_articles` with the real fetcher, the file loaders and the data dir for ETag state."""
-    from retrieval.loaders import load_path
+    """`collect_articles` with the real fetcher, the folder loader and the data dir for ETag state."""
+    from retrieval.loaders import load_folder
 
     fetcher = SafeFetcher.from_settings(settings)
     return collect_articles(
-        config, fetcher, load_path, state_dir_for(settings), commit_state=commit_state, progress=progress
+        config, fetcher, load_folder, state_dir_for(settings), commit_state=commit_state, progress=progress
     )
 
 
@@ -137,8 +140,6 @@ def _guard(origin: str, collect: Callable[[], _Collected]) -> _Collected:
 
 
 def _collect_folder(folder: Path, load_folder: LoadFolder) -> _Collected:
-    if not folder.exists():
-        return _Collected(str(folder), failures=[Failure(origin=str(folder), reason="not found")])
     articles, failures = load_folder(folder)
     return _Collected(str(folder), list(articles), list(failures))
 

@@ -26,7 +26,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from retrieval.errors import EmbedderMismatchError
 from retrieval.files import write_atomically
 from retrieval.models import Article, Chunk
-from retrieval.records import article_metadata, chunk_from_record, chunk_metadata
+from retrieval.records import VIA_CONFIGURED, Via, article_metadata, chunk_from_record, chunk_metadata
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -175,14 +175,6 @@ class ChromaStore:
         return str(data.get("last_indexed")) or None
 
     # --- writes ------------------------------------------------------------------------------
-    def article_hashes(self, generation: str | None = None) -> dict[str, str]:
-        _, articles = self.collections(generation)
-        hashes: dict[str, str] = {}
-        for ids, metas in _paged(articles, include=["metadatas"]):
-            for article_id, meta in zip(ids, metas, strict=True):
-                hashes[article_id] = str((meta or {}).get("content_hash", ""))
-        return hashes
-
     def replace_article(
         self,
         article: Article,
@@ -190,6 +182,7 @@ class ChromaStore:
         chunks: Sequence[Chunk],
         vectors: Sequence[Sequence[float]],
         generation: str | None = None,
+        via: Via = VIA_CONFIGURED,
     ) -> None:
         """Upsert an article's chunks, delete its stale ones, then record its hash (last, so a crash
         in between leaves the old hash and the article is redone next time)."""
@@ -211,8 +204,15 @@ class ChromaStore:
             ids=[article.id],
             embeddings=np.asarray([PLACEHOLDER_VECTOR], dtype=np.float32),
             documents=[article.title],
-            metadatas=[article_metadata(article, content_hash, len(chunks))],
+            metadatas=[article_metadata(article, content_hash, len(chunks), via)],
         )
+
+    def update_records(self, changes: dict[str, dict[str, str]], generation: str | None = None) -> None:
+        """Change some metadata of article records (how they came in, their origin); chunks and
+        vectors stay as they are."""
+        if changes:
+            _, article_col = self.collections(generation)
+            article_col.update(ids=list(changes), metadatas=list(changes.values()))
 
     def delete_articles(self, article_ids: Sequence[str], generation: str | None = None) -> None:
         chunk_col, article_col = self.collections(generation)
@@ -248,7 +248,7 @@ class ChromaStore:
     def iter_articles(self, generation: str | None = None) -> Iterator[dict[str, Any]]:
         """Article records (metadata dicts with `id`), for stats, autocomplete, briefs and removal."""
         _, article_col = self.collections(generation)
-        for ids, metas in _paged(article_col, include=["metadatas"]):
+        for ids, metas in paged(article_col, include=["metadatas"]):
             for article_id, meta in zip(ids, metas, strict=True):
                 yield {"id": article_id, **(meta or {})}
 
@@ -270,7 +270,8 @@ class ChromaStore:
         )
 
 
-def _paged(collection: Collection, include: list[Any]) -> Iterator[tuple[list[str], list[Any]]]:
+def paged(collection: Collection, include: list[Any]) -> Iterator[tuple[list[str], list[Any]]]:
+    """(ids, metadatas) of a collection, a page at a time."""
     offset = 0
     while True:
         page = collection.get(include=include, limit=GET_PAGE_SIZE, offset=offset)

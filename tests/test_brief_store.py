@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.brief_store import SECONDS_PER_DAY, BriefStore
 from retrieval.brief_models import Brief, BriefSource, Story
 from retrieval.models import Citation
@@ -53,3 +55,16 @@ def test_zero_retention_keeps_every_story(tmp_path: Path) -> None:
     age(store.folder / f"{old}.json", days=3650)
     store.save(one_story_brief("Today's flood"))
     assert store.prune() == 0 and store.load(old) is not None
+
+
+@pytest.mark.parametrize("key", ["../secret", "0123456789abcdef/../../secret", "0123456789ABCDEF", "0123456789abcdef\n",
+                                 "..%2f..%2fsecret", "/etc/passwd", "0123456789abcde", "0123456789abcdef0", ""])
+def test_a_crafted_key_never_names_a_file(tmp_path: Path, key: str) -> None:
+    """A button's custom_id is user input: only a 16-hex key ever becomes a file name."""
+    store = BriefStore(tmp_path / "briefs", retention_days=30)
+    (real,) = store.save(one_story_brief("River floods"))
+    (tmp_path / "secret.json").write_text(store._path(real).read_text(), encoding="utf-8")
+    assert store.load(key) is None
+    with pytest.raises(ValueError):
+        store._path(key)
+    assert sorted(p.name for p in (tmp_path / "briefs").iterdir()) == [f"{real}.json"]

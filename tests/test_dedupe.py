@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.dedupe import canonical_url, merge_duplicates
+from retrieval.dedupe import LINK_TAKEN, canonical_url, drop_link_conflicts, merge_duplicates
 from retrieval.models import Article
 
 STORY = (
@@ -88,8 +88,8 @@ def test_near_identical_text_at_different_urls_is_merged() -> None:
     merged, count = merge_duplicates(copies)
     assert count == 1
     (bridge,) = [a for a in merged if "bridge" in a.text]
-    assert bridge.id == "x2"  # the fuller text represents the story
-    assert bridge.outlets == ("Valley Times", "Harbour Gazette")
+    assert bridge.id == "x1"  # the first outlet's words represent the story; the copy's words are in them
+    assert bridge.outlets == ("Harbour Gazette", "Valley Times")
 
 
 def test_follow_up_days_later_is_not_merged_however_similar() -> None:
@@ -121,15 +121,16 @@ def test_short_texts_only_merge_by_url() -> None:
     assert count == 0 and [a.outlets for a in merged] == [("A",), ("B",)]
 
 
-def test_choice_of_representative_does_not_depend_on_order() -> None:
+def test_of_equal_copies_the_first_seen_represents_the_story() -> None:
+    """A later copy of the same words never displaces the earlier outlet (its name and link stay first)."""
     copies = [
         article("k2", STORY, url="https://wire.example/bridge?ref=a", outlet="One"),
         article("k1", STORY, url="https://wire.example/bridge", outlet="Two"),
     ]
     forward, _ = merge_duplicates(copies)
     backward, _ = merge_duplicates(list(reversed(copies)))
-    assert forward[0].id == backward[0].id == "k1"
-    assert set(forward[0].outlets) == set(backward[0].outlets) == {"One", "Two"}
+    assert (forward[0].id, forward[0].outlets) == ("k2", ("One", "Two"))
+    assert (backward[0].id, backward[0].outlets) == ("k1", ("Two", "One"))
 
 
 def test_unknown_outlet_is_dropped_when_known_ones_exist_but_kept_for_the_keeper() -> None:
@@ -168,3 +169,52 @@ def test_front_page_links_do_not_merge_different_stories() -> None:
 def test_equal_ids_always_come_out_once() -> None:
     merged, count = merge_duplicates([article("same", STORY, outlet="A"), article("same", OTHER_STORY, outlet="B")])
     assert count == 1 and [a.id for a in merged] == ["same"]
+
+
+# --- provenance: a later copy never takes over another outlet's story -------------------------------
+
+FORGED = (
+    "The regional council has abandoned the bridge after a fraud inquiry, a spokesman said, and every "
+    "councillor resigned on Tuesday night; residents are told to send their toll refunds by wire today "
+    "to the account listed below, and to ignore the official notices, which were written by the fraudsters."
+)
+
+
+def fed(key: str, text: str, url: str, origin: str, outlet: str = "Gazette") -> Article:
+    return Article(id=key, title="Bridge", url=url, text=text, outlet=outlet, origin=origin)
+
+
+@pytest.mark.parametrize("forged", [FORGED, FORGED + " " + STORY, "Bridge cancelled, councillors arrested."])
+def test_the_same_link_with_other_words_is_not_merged_and_loses_the_link(forged: str) -> None:
+    legit = fed("g", STORY, "https://gazette.example/bridge", "https://gazette.example/rss")
+    copy = fed("m", forged, "https://gazette.example/bridge?utm_source=x", "https://mirror.example/feed")
+    for order in ([legit, copy], [copy, legit]):
+        merged, _ = merge_duplicates(order)
+        kept, dropped = drop_link_conflicts(merged)
+        assert [(a.id, a.text) for a in kept] == [("g", STORY)]  # the link's owner keeps its own words
+        reported = [(f.origin, f.reason.split(" (")[0]) for f in dropped]
+        assert reported == [("https://gazette.example/bridge", LINK_TAKEN)]
+
+
+def test_without_an_owner_the_first_seen_keeps_the_link_and_its_words() -> None:
+    first = fed("a", STORY, "https://wire.example/bridge", "https://one.example/rss", outlet="One")
+    later = fed("b", FORGED + " " + STORY, "https://wire.example/bridge", "https://two.example/rss", outlet="Two")
+    merged, _ = merge_duplicates([first, later])
+    kept, dropped = drop_link_conflicts(merged)
+    assert [(a.id, a.text, a.outlets) for a in kept] == [("a", STORY, ("One",))]
+    assert len(dropped) == 1
+
+
+def test_a_shorter_copy_of_the_same_words_still_merges_with_its_outlet_recorded() -> None:
+    full = fed("full", STORY, "https://wire.example/bridge", "https://wire.example/rss", outlet="Wire")
+    summary = fed("sum", " ".join(STORY.split()[:30]), "https://wire.example/bridge", "https://b.example/rss", "B")
+    headline = fed("head", "Council approves harbour bridge", "https://wire.example/bridge", "https://c.example/x", "C")
+    merged, count = merge_duplicates([summary, headline, full])
+    assert count == 2 and drop_link_conflicts(merged)[1] == []
+    (story,) = merged
+    assert (story.id, story.text, story.outlets) == ("full", STORY, ("Wire", "B", "C"))
+
+
+def test_a_representative_without_a_link_never_borrows_another_outlets_link() -> None:
+    merged, _ = merge_duplicates([article("nolink", STORY, outlet="A"), article("l", STORY, url="https://b.example/s")])
+    assert merged[0].id == "nolink" and merged[0].url is None

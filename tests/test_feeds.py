@@ -108,8 +108,10 @@ def test_atom_feed_resolves_relative_links_and_prefers_content(local_server: Loc
 def test_article_id_is_stable_and_follows_the_canonical_url(local_server: LocalServer) -> None:
     first = fetch_and_parse(local_server, "/a.xml", RSS, "application/rss+xml")
     moved = RSS.replace("?utm_source=rss&amp;utm_medium=feed#top", "?fbclid=abc")
-    second = fetch_and_parse(local_server, "/b.xml", moved, "application/rss+xml")
+    second = fetch_and_parse(local_server, "/a.xml", moved, "application/rss+xml")
     assert first.articles[0].id == second.articles[0].id
+    other_feed = fetch_and_parse(local_server, "/b.xml", RSS, "application/rss+xml")
+    assert other_feed.articles[0].id != first.articles[0].id  # another source's copy is another article
 
 
 def test_bozo_feed_with_entries_is_still_used(local_server: LocalServer) -> None:

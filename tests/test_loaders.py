@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from retrieval.loaders import load_path, load_paths
+from retrieval.models import Failure
+from retrieval.provenance import article_id
 from tests.conftest import SEEDS_DIR
 
 
@@ -47,7 +49,8 @@ def test_jsonl_in_realtimeqa_format(tmp_path: Path) -> None:
     (tmp_path / "articles.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     [article], failures = load_path(tmp_path / "articles.jsonl")
     assert failures == []
-    assert (article.id, article.outlet, article.published) == ("abc123def456", "cnn.com", date(2022, 9, 1))
+    assert (article.outlet, article.published) == ("cnn.com", date(2022, 9, 1))
+    assert article.id == article_id(str(tmp_path / "articles.jsonl"), "abc123def456")  # the file and its own id
 
 
 def test_bad_input_gets_a_clear_message_naming_file_and_line(tmp_path: Path) -> None:
@@ -77,3 +80,46 @@ def test_bad_input_gets_a_clear_message_naming_file_and_line(tmp_path: Path) -> 
 def test_missing_path_is_a_failure_not_a_crash(tmp_path: Path) -> None:
     articles, failures = load_path(tmp_path / "nope")
     assert articles == [] and failures[0].reason == "not found"
+
+
+def test_a_folder_source_must_be_a_folder_but_the_command_line_reads_one_file(tmp_path: Path) -> None:
+    from retrieval.loaders import load_folder
+    from retrieval.local_files import NOT_A_FOLDER
+
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=canary-token-value-for-the-loader-test\n", encoding="utf-8")
+    assert load_folder(env) == ([], [Failure(origin=str(env), reason=NOT_A_FOLDER)])
+    [article], failures = load_path(env)  # `briefbot index FILE`: the operator named this file
+    assert failures == [] and "canary-token" in article.text
+
+
+def test_links_out_of_a_folder_are_refused_and_never_read(tmp_path: Path) -> None:
+    from retrieval.local_files import LINK_OUTSIDE
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("The secret planted outside the corpus folder is here.", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "ok.txt").write_text("An ordinary article about the harbour reopening.", encoding="utf-8")
+    (corpus / "a-link.txt").symlink_to(outside / "secret.txt")
+    (corpus / "dotdot.md").symlink_to(Path("..") / "outside" / "secret.txt")  # relative, same target
+    (corpus / "linked-dir").symlink_to(outside, target_is_directory=True)
+    (corpus / "loop").symlink_to(corpus, target_is_directory=True)  # inside: not walked twice, no loop
+    (corpus / "again.txt").symlink_to(corpus / "sub" / "ok.txt")
+
+    articles, failures = load_path(corpus)
+
+    assert [a.text for a in articles] == ["An ordinary article about the harbour reopening."]
+    assert sorted((Path(f.origin).name, f.reason) for f in failures) == [
+        ("a-link.txt", LINK_OUTSIDE), ("dotdot.md", LINK_OUTSIDE), ("linked-dir", LINK_OUTSIDE)]
+
+
+def test_which_failures_keep_their_articles() -> None:
+    from retrieval.local_files import LINK_OUTSIDE, NOT_A_FOLDER, kept_source
+
+    assert kept_source(Failure(origin="/c/a.jsonl:7", reason="parse error: not JSON")) == "/c/a.jsonl"
+    assert kept_source(Failure(origin="/c/gone", reason="not found")) == "/c/gone"
+    assert kept_source(Failure(origin="https://x.example/feed", reason="timeout")) == "https://x.example/feed"
+    assert kept_source(Failure(origin="/c/l.txt", reason=LINK_OUTSIDE)) is None
+    assert kept_source(Failure(origin="/app/.env", reason=NOT_A_FOLDER)) is None

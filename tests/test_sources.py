@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from retrieval.errors import LoadError, SourceError, UnsafeURLError
 from retrieval.fetch import SafeFetcher
-from retrieval.loaders import load_path
+from retrieval.loaders import load_folder
 from retrieval.pages import extract_page
 from retrieval.source_config import (
     SourcesConfig,
@@ -166,7 +166,7 @@ def test_every_good_source_is_collected_and_each_bad_one_reported(tmp_path: Path
         urls=(good_page,),
     )
     started = time.monotonic()
-    result = collect_articles(config, local_fetcher(), load_path, tmp_path / "state")
+    result = collect_articles(config, local_fetcher(), load_folder, tmp_path / "state")
     elapsed = time.monotonic() - started
     assert {a.title for a in result.articles} == {"Ferry fares rise", "Bridge", "Bridge vote"}
     assert {f.origin: f.reason for f in result.failures} == bad
@@ -184,7 +184,7 @@ def test_one_story_from_three_feeds_is_collected_once_with_three_outlets(
             ("Herald", "https://WIRE.example:443/bridge#comments"),
         ]
     )
-    result = collect_articles(SourcesConfig(feeds=feeds), local_fetcher(), load_path, tmp_path)
+    result = collect_articles(SourcesConfig(feeds=feeds), local_fetcher(), load_folder, tmp_path)
     (story,) = result.articles
     assert story.url == "https://wire.example/bridge"
     assert story.outlets == ("Gazette", "Times", "Herald")
@@ -198,12 +198,12 @@ def test_unchanged_feed_answers_304_and_is_reported_not_modified(tmp_path: Path,
         "/story", page(f"<p>{DAM_STORY}</p>"), content_type="text/html", last_modified=modified
     )
     config = SourcesConfig(feeds=(feed,), urls=(page_url,))
-    first = collect_articles(config, local_fetcher(), load_path, tmp_path)
+    first = collect_articles(config, local_fetcher(), load_folder, tmp_path)
     assert len(first.articles) == 2 and first.not_modified_origins == ()
     state = json.loads((tmp_path / "fetch_state.json").read_text())
     assert state["validators"][feed] == {"etag": '"v7"'}
 
-    second = collect_articles(config, local_fetcher(), load_path, tmp_path)
+    second = collect_articles(config, local_fetcher(), load_folder, tmp_path)
     assert second.articles == () and second.failures == ()
     assert second.not_modified_origins == (feed, page_url)
     feed_again, page_again = (
@@ -216,12 +216,12 @@ def test_unchanged_feed_answers_304_and_is_reported_not_modified(tmp_path: Path,
 def test_validators_wait_in_a_pending_file_until_committed(tmp_path: Path, local_server: LocalServer) -> None:
     feed = local_server.route("/feed.xml", rss("Gazette", ("Bridge", "https://g.example/b", STORY)), etag='"v1"')
     config = SourcesConfig(feeds=(feed,))
-    collect_articles(config, local_fetcher(), load_path, tmp_path, commit_state=False)
+    collect_articles(config, local_fetcher(), load_folder, tmp_path, commit_state=False)
     assert not (tmp_path / "fetch_state.json").exists()
-    again = collect_articles(config, local_fetcher(), load_path, tmp_path, commit_state=False)
+    again = collect_articles(config, local_fetcher(), load_folder, tmp_path, commit_state=False)
     assert len(again.articles) == 1  # not committed: fetched in full again
     commit_fetch_state(tmp_path)
-    third = collect_articles(config, local_fetcher(), load_path, tmp_path)
+    third = collect_articles(config, local_fetcher(), load_folder, tmp_path)
     assert third.not_modified_origins == (feed,)
     assert [r.headers.get("if-none-match") for r in local_server.requests] == [None, None, '"v1"']
 
@@ -231,7 +231,7 @@ def test_a_moved_feed_keeps_its_configured_origin_and_resolves_links_at_its_new_
 ) -> None:
     local_server.route("/new/feed.xml", rss("Gazette", ("Bridge", "stories/bridge", STORY)))
     old = local_server.redirect("/old.xml", "/new/feed.xml", status=301)
-    (article,) = collect_articles(SourcesConfig(feeds=(old,)), local_fetcher(), load_path, tmp_path).articles
+    (article,) = collect_articles(SourcesConfig(feeds=(old,)), local_fetcher(), load_folder, tmp_path).articles
     assert article.url == local_server.url("/new/stories/bridge") and article.origin == old
 
 
@@ -239,7 +239,7 @@ def test_progress_names_each_source_once(tmp_path: Path, local_server: LocalServ
     feed = local_server.route("/f.xml", rss("Gazette", ("Bridge", "https://g.example/b", STORY)))
     seen: list[str] = []
     config = SourcesConfig(folders=(tmp_path,), feeds=(feed, local_server.url("/404")))
-    collect_articles(config, local_fetcher(), load_path, tmp_path / "state", progress=seen.append)
+    collect_articles(config, local_fetcher(), load_folder, tmp_path / "state", progress=seen.append)
     assert seen == [str(tmp_path), feed, local_server.url("/404")]
 
 
@@ -248,10 +248,10 @@ def test_short_feed_entries_get_their_page_text_when_enabled(tmp_path: Path, loc
     story_url = local_server.route("/bridge", full_text, content_type="text/html")
     feed = local_server.route("/f.xml", rss("Gazette", ("Bridge", story_url, "Council backs bridge.")))
     config = SourcesConfig(feeds=(feed,), fetch_full_text=True)
-    (article,) = collect_articles(config, local_fetcher(), load_path, tmp_path).articles
+    (article,) = collect_articles(config, local_fetcher(), load_folder, tmp_path).articles
     assert "Tolls will be capped at two euros." in article.text and article.title == "Bridge"
     without = SourcesConfig(feeds=(feed,))
-    (summary_only,) = collect_articles(without, local_fetcher(), load_path, tmp_path / "b").articles
+    (summary_only,) = collect_articles(without, local_fetcher(), load_folder, tmp_path / "b").articles
     assert summary_only.text == "Council backs bridge." and summary_only.id == article.id
 
 

@@ -44,7 +44,8 @@ def test_a_feed_added_by_an_admin_is_indexed_and_answered_with_citations(
     source_config.add_source(service.settings, "feed", feed_url)
 
     first = service.index()
-    assert (first.added, first.failures) == (2, ())
+    assert first.added == 2
+    assert [f.reason for f in first.failures] == ["no article files in it"]  # the empty seeds folder: a warning
     answer = service.ask("How many cracks did inspectors find in the northern dam?")
     assert not answer.refused
     assert answer.citations[0].url == "https://gazette.example/dam" and "three hairline cracks" in answer.text

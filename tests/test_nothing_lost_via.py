@@ -1,0 +1,141 @@
+"""What a configured-sources run (`/reindex`, `briefbot index`, the refresh timer) may remove: articles
+of configured sources that no longer hold them, and of sources an admin removed; never an article
+indexed with `briefbot index PATH` that no configured source brought in. How an article came in is
+kept on its record (`via`) and changes without re-embedding. Real Chroma in temp dirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval import source_config
+from retrieval.records import VIA_CONFIGURED, VIA_PATH
+from retrieval.search import HybridSearcher
+from retrieval.service import BriefbotService
+from retrieval.store import ChromaStore
+from tests.conftest import make_settings
+
+FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the operator announced today."
+DAM = "Inspectors found three hairline cracks in the spillway of the northern dam during a routine survey."
+PORT = "The port reopened on Friday after a week of repairs to the breakwater damaged by the winter storm."
+MINE = "The copper mine in the eastern hills will close in spring after ninety years, its owners said."
+
+
+@pytest.fixture
+def service(tmp_path: Path, embeddings) -> BriefbotService:
+    (tmp_path / "no-seeds").mkdir()
+    settings = make_settings(tmp_path / "data", seeds_dir=tmp_path / "no-seeds")
+    store = ChromaStore.from_settings(settings, embeddings)
+    return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))
+
+
+def _folder(root: Path, name: str, **files: str) -> Path:
+    folder = root / name
+    folder.mkdir()
+    for file_name, text in files.items():
+        (folder / f"{file_name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _texts(service: BriefbotService) -> set[str]:
+    return {a.text for a in service.articles()}
+
+
+def _via(service: BriefbotService) -> dict[str, str]:
+    texts = {a.id: a.text for a in service.articles()}
+    return {texts[str(r["id"])]: str(r.get("via")) for r in service.store.iter_articles()}
+
+
+@pytest.mark.parametrize("configured_sources", [0, 1])
+def test_a_configured_run_never_removes_what_an_explicit_path_indexed(
+    service: BriefbotService, tmp_path: Path, configured_sources: int
+) -> None:
+    if configured_sources:
+        source_config.add_source(service.settings, "folder", str(_folder(tmp_path, "feeds", port=PORT)))
+    manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
+    assert service.index([manual]).added == 2
+
+    for _ in range(2):  # /reindex, then the refresh timer: both index the configured sources
+        report = service.index()
+        assert report.removed == 0 and {FERRY, DAM} <= _texts(service)
+    assert _via(service)[FERRY] == VIA_PATH
+
+
+def test_a_configured_run_removes_what_a_present_source_dropped_and_what_a_removed_source_held(
+    service: BriefbotService, tmp_path: Path
+) -> None:
+    kept_folder = _folder(tmp_path, "kept", port=PORT, dam=DAM)
+    dropped_folder = _folder(tmp_path, "dropped", mine=MINE)
+    for folder in (kept_folder, dropped_folder):
+        source_config.add_source(service.settings, "folder", str(folder))
+    service.index([_folder(tmp_path, "manual", ferry=FERRY)])
+    service.index()
+    (kept_folder / "dam.txt").unlink()
+    source_config.remove_source(service.settings, "folder", str(dropped_folder))
+
+    report = service.index()
+
+    assert report.removed == 2 and _texts(service) == {PORT, FERRY}
+
+
+def test_a_path_article_a_configured_source_takes_over_is_not_embedded_again_and_goes_with_it(
+    service: BriefbotService, tmp_path: Path
+) -> None:
+    shared = _folder(tmp_path, "shared", port=PORT, mine=MINE)
+    service.index([shared])
+    source_config.add_source(service.settings, "folder", str(shared))
+
+    taken_over = service.index()
+
+    assert (taken_over.unchanged, taken_over.chunks_embedded) == (2, 0)
+    assert _via(service) == {PORT: VIA_CONFIGURED, MINE: VIA_CONFIGURED}
+    source_config.remove_source(service.settings, "folder", str(shared))
+    assert service.index().removed == 2 and _texts(service) == set()
+
+
+def test_a_path_run_over_a_configured_folder_leaves_its_articles_that_sources(
+    service: BriefbotService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news = _folder(tmp_path, "news", port=PORT, mine=MINE)
+    source_config.add_source(service.settings, "folder", str(news))
+    service.index()
+    (news / "mine.txt").write_text(MINE + " Two hundred jobs go.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    service.index([Path("news")])  # relative: another spelling of the same folder
+
+    assert _via(service) == {PORT: VIA_CONFIGURED, MINE + " Two hundred jobs go.": VIA_CONFIGURED}
+    news.rename(tmp_path / "unmounted")
+    missing = service.index()  # the configured folder is missing: it keeps both, whatever touched them
+    assert missing.removed == 0 and len(_texts(service)) == 2
+    source_config.remove_source(service.settings, "folder", str(news))
+    assert service.index().removed == 2
+
+
+def test_an_index_from_before_the_field_counts_as_configured(service: BriefbotService, tmp_path: Path) -> None:
+    news = _folder(tmp_path, "news", port=PORT, dam=DAM)
+    source_config.add_source(service.settings, "folder", str(news))
+    service.index()
+    _, records = service.store.collections()
+    records.update(ids=[a.id for a in service.articles()], metadatas=[{"via": None}, {"via": None}])
+    assert all("via" not in r for r in service.store.iter_articles())
+    (news / "dam.txt").unlink()
+
+    report = service.index()
+
+    assert (report.removed, report.chunks_embedded) == (1, 0) and _texts(service) == {PORT}
+    assert all("via" not in r for r in service.store.iter_articles())  # unchanged: not even rewritten
+
+
+def test_an_explicit_path_run_still_removes_only_within_its_path(service: BriefbotService, tmp_path: Path) -> None:
+    news = _folder(tmp_path, "news", port=PORT)
+    source_config.add_source(service.settings, "folder", str(news))
+    service.index()
+    manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
+    service.index([manual])
+    (manual / "dam.txt").unlink()
+    (news / "port.txt").unlink()  # gone from a configured folder, but this run is only about `manual`
+
+    report = service.index([manual])
+
+    assert report.removed == 1 and _texts(service) == {FERRY, PORT}
