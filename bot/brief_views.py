@@ -21,6 +21,7 @@ from bot.brief_store import BriefStore, StoredStory
 from bot.budget import refusal
 from bot.conversations import History
 from bot.render_brief import render_story_disagreements, render_story_sources
+from bot.safe_output import safe_line
 from bot.targets import InteractionTarget
 from bot.text_split import truncate
 from retrieval.errors import BriefbotError
@@ -98,7 +99,7 @@ class AskStoryModal(discord.ui.Modal):
     )
 
     def __init__(self, stored: StoredStory) -> None:
-        title = truncate(f"Ask: {stored.story.headline}", MODAL_TITLE_CHARS)
+        title = truncate(f"Ask: {safe_line(stored.story.headline, limit=MODAL_TITLE_CHARS * 2)}", MODAL_TITLE_CHARS)
         super().__init__(title=title, custom_id=f"brief:askmodal:{stored.key}")
         self.stored = stored
 

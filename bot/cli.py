@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import redact
 from retrieval.errors import BriefbotError, UnsafeURLError
 from retrieval.models import Answer, IndexProgress, IndexReport
+from retrieval.safe_text import safe_url, sanitise, sanitise_line, strip_controls, strip_foreign_urls
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, settings) or 0)
     except BriefbotError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {_plain(str(exc))}")
         return 2
 
 
@@ -147,7 +149,12 @@ def _print_report(report: IndexReport) -> None:
         f"({report.seconds:.1f} s)"
     )
     for failure in report.failures:
-        console.print(f"  [yellow]skipped[/yellow] {failure.origin}: {failure.reason}")
+        console.print(f"  [yellow]skipped[/yellow] {_plain(failure.origin)}: {_plain(failure.reason)}")
+
+
+def _plain(text: str) -> str:
+    """Path- or article-derived text for the rich console: no escapes, and `[...]` shown, never parsed."""
+    return escape(strip_controls(text))
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,19 +167,22 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_answer(answer: Answer) -> str:
-    """Plain-text answer with a numbered source list (title, outlet, date, link)."""
-    lines = [answer.text]
+    """Plain-text answer with a numbered source list (title, outlet, date, link), every article-derived
+    part through the one sanitiser: no terminal escapes, no link to a host the sources do not own."""
+    allowed = [c.url for c in answer.citations]
+    lines = [sanitise(answer.text, allowed)]
     for d in answer.disagreements:
-        sides = "; ".join(f"{text} {''.join(f'[{n}]' for n in cites)}" for text, cites in d.sides)
-        lines.append(f"Sources disagree on {d.topic}: {sides}")
+        sides = "; ".join(f"{sanitise(text, allowed)} {''.join(f'[{n}]' for n in cites)}" for text, cites in d.sides)
+        lines.append(f"Sources disagree on {sanitise_line(d.topic)}: {sides}")
     if answer.note:
-        lines.append(f"({answer.note})")
+        lines.append(f"({sanitise(answer.note)})")
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
             when = c.published.isoformat() if c.published else "undated"
-            link = f" <{c.url}>" if c.url else ""
-            lines.append(f"[{c.n}] {c.title} — {c.outlet}, {when}{link}")
+            url = safe_url(c.url)
+            link = f" <{url}>" if url else ""
+            lines.append(f"[{c.n}] {sanitise_line(c.title)} — {sanitise_line(c.outlet)}, {when}{link}")
     return "\n".join(lines)
 
 
@@ -184,7 +194,8 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from retrieval.brief import render_brief_markdown
 
-        print(render_brief_markdown(brief))
+        text = strip_controls(render_brief_markdown(brief))
+        print(strip_foreign_urls(text, [safe_url(s.url) for s in brief.sources]))
     return 0
 
 

@@ -17,8 +17,8 @@ from bot.app import ADMIN_ONLY_MESSAGE, send_ephemeral
 from bot.budget import refusal
 from bot.conversations import History
 from bot.listeners import is_my_thread, thread_turns
+from bot.safe_output import thread_name
 from bot.targets import NO_MENTIONS, InteractionTarget
-from bot.text_split import truncate
 from retrieval.errors import BriefbotError
 from retrieval.models import IndexProgress, IndexReport
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
-THREAD_NAME_CHARS = 100  # Discord's limit for a thread name
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 AUTOCOMPLETE_CACHE_SECONDS = 60.0
 REINDEX_RUNNING_MESSAGE = "A re-index is already running. I'll be ready for another one when it finishes."
@@ -87,7 +86,7 @@ class BriefbotCommands(commands.Cog):
             return
         try:
             thread = await head.create_thread(
-                name=truncate(question, THREAD_NAME_CHARS),
+                name=thread_name(question),
                 auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
             hint = await thread.send(FOLLOW_UP_HINT, allowed_mentions=NO_MENTIONS)

@@ -4,7 +4,9 @@ Text is cut to a limit by `bot.text_split`.
 
 Nothing in this module talks to Discord; it only builds strings and `discord.Embed` objects, so
 the limits (2,000-char content, 4,096-char descriptions, 25 fields, 6,000 chars per message) are
-tested without a bot.
+tested without a bot. Every piece of article-, feed- or model-derived text goes through `safe`
+or `safe_line` (the one sanitiser, `retrieval.safe_text`, plus mention neutralising) and every URL the
+bot shows through `safe_url`, so article text never speaks as the bot.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.safe_output import neutralise_mentions, safe, safe_line, wrapped_link
 from bot.text_split import split_text, truncate
-from retrieval.citations import strip_foreign_urls
 from retrieval.models import (
     Answer,
     Article,
@@ -25,6 +27,7 @@ from retrieval.models import (
     IndexStats,
     ScoredChunk,
 )
+from retrieval.safe_text import safe_url, sanitise_line
 
 MAX_CONTENT_CHARS = 2000
 MAX_EMBED_DESCRIPTION_CHARS = 4096
@@ -43,6 +46,9 @@ ANSWER_COLOUR = discord.Colour.blurple()
 REFUSAL_COLOUR = discord.Colour.orange()
 SOURCES_TITLE = "Sources"
 NO_ANSWER_TEXT = "Nothing in the indexed sources answers this question."
+LOCAL_FILE_ORIGIN = "a file in a folder source"  # what a /reindex report says instead of a host path
+LLM_ANSWER_FOOTER = "LLM answer"  # footer line of a model-written answer; conversations read it back
+
 
 @dataclass(frozen=True)
 class RenderedMessage:
@@ -59,9 +65,10 @@ def render_answer(answer: Answer, *, notes: Sequence[str] = ()) -> list[Rendered
     """The final answer: text embeds with `[n]` markers, then the numbered source list."""
     if answer.refused:
         return pack_embeds([_refusal_embed(answer, notes)])
-    embeds = _text_embeds(answer.text or NO_ANSWER_TEXT, title=answer.question)
+    allowed = [c.url for c in answer.citations]
+    embeds = _text_embeds(safe(answer.text, allowed) or NO_ANSWER_TEXT, title=safe_line(answer.question))
     embeds.extend(_source_embeds(answer.citations))
-    _add_disagreements(embeds[0], answer)
+    _add_disagreements(embeds[0], answer, allowed)
     footer = _footer(answer, notes)
     if footer:
         embeds[-1].set_footer(text=truncate(footer, MAX_FOOTER_CHARS))
@@ -69,9 +76,9 @@ def render_answer(answer: Answer, *, notes: Sequence[str] = ()) -> list[Rendered
 
 
 def _refusal_embed(answer: Answer, notes: Sequence[str]) -> discord.Embed:
-    text = answer.text.strip() or NO_ANSWER_TEXT
+    text = safe(answer.text).strip() or NO_ANSWER_TEXT
     embed = discord.Embed(
-        title=truncate(answer.question or "No answer", MAX_EMBED_TITLE_CHARS),
+        title=truncate(safe_line(answer.question) or "No answer", MAX_EMBED_TITLE_CHARS),
         description=truncate(text, MAX_EMBED_DESCRIPTION_CHARS),
         colour=REFUSAL_COLOUR,
     )
@@ -96,12 +103,12 @@ def _text_embeds(text: str, *, title: str) -> list[discord.Embed]:
 
 def source_line(citation: Citation) -> str:
     """`[n] **Title** · Outlet, 2024-06-19 · <url>`; the `<>` keeps links from unfurling."""
-    title = discord.utils.escape_markdown(truncate(citation.title.strip() or "Untitled", MAX_SOURCE_TITLE_CHARS))
-    parts = [f"[{citation.n}] **{title}**", discord.utils.escape_markdown(citation.outlet)]
+    title = discord.utils.escape_markdown(truncate(safe_line(citation.title) or "Untitled", MAX_SOURCE_TITLE_CHARS))
+    parts = [f"[{citation.n}] **{title}**", discord.utils.escape_markdown(safe_line(citation.outlet))]
     if citation.published:
         parts[-1] += f", {citation.published.isoformat()}"
-    if citation.url:
-        parts.append(f"<{citation.url}>")
+    if link := wrapped_link(citation.url):
+        parts.append(link)
     return " · ".join(parts)
 
 
@@ -120,27 +127,31 @@ def _source_embeds(citations: Sequence[Citation]) -> list[discord.Embed]:
     return embeds
 
 
-def _add_disagreements(embed: discord.Embed, answer: Answer) -> None:
+def _add_disagreements(embed: discord.Embed, answer: Answer, allowed: Sequence[str | None]) -> None:
     """Sources that disagree, as fields of the first embed (kept small to respect the total)."""
     for item in answer.disagreements[:MAX_DISAGREEMENTS_SHOWN]:
-        sides = "\n".join(f"• {text} " + "".join(f"[{n}]" for n in numbers) for text, numbers in item.sides)
-        if len(embed) + len(sides) + len(item.topic) > MAX_EMBED_TOTAL_CHARS - 500:
+        sides = "\n".join(
+            f"• {safe(text, allowed, limit=MAX_FIELD_VALUE_CHARS)} " + "".join(f"[{n}]" for n in numbers)
+            for text, numbers in item.sides
+        )
+        topic = safe_line(item.topic)
+        if len(embed) + len(sides) + len(topic) > MAX_EMBED_TOTAL_CHARS - 500:
             return
         embed.add_field(
-            name=truncate(f"Sources disagree: {item.topic}", MAX_FIELD_NAME_CHARS),
+            name=truncate(f"Sources disagree: {topic}", MAX_FIELD_NAME_CHARS),
             value=truncate(sides or "-", MAX_FIELD_VALUE_CHARS),
             inline=False,
         )
 
 
 def _footer(answer: Answer, notes: Sequence[str]) -> str:
-    lines = list(notes)
+    lines = [safe(note) for note in notes]
     if answer.note:
-        lines.append(answer.note)
+        lines.append(safe(answer.note))
     if answer.unsupported:
         lines.append(f"{len(answer.unsupported)} sentence(s) lost their citation: no source supported them.")
     if not answer.refused:
-        lines.append("LLM answer" if answer.mode == "llm" else "Extractive answer (quoted from the sources)")
+        lines.append(LLM_ANSWER_FOOTER if answer.mode == "llm" else "Extractive answer (quoted from the sources)")
     return "\n".join(lines)
 
 
@@ -184,7 +195,8 @@ def preview_sources(chunks: Sequence[ScoredChunk]) -> tuple[str, ...]:
         if chunk.article_id in seen:
             continue
         seen.add(chunk.article_id)
-        line = f"{discord.utils.escape_markdown(truncate(chunk.title, 100))} · {chunk.outlet}"
+        title = discord.utils.escape_markdown(sanitise_line(chunk.title, max_chars=100))
+        line = f"{title} · {discord.utils.escape_markdown(sanitise_line(chunk.outlet))}"  # mentions: in render_partial
         lines.append(line + (f", {chunk.published.isoformat()}" if chunk.published else ""))
     return tuple(lines[:MAX_PREVIEW_SOURCES])
 
@@ -197,17 +209,17 @@ def render_partial(preview: Preview | str) -> str:
     head = ""
     if preview.sources:
         lines = "\n".join(f"• {line}" for line in preview.sources)
-        head = truncate(discord.utils.escape_mentions(f"**Reading:**\n{lines}"), MAX_CONTENT_CHARS // 2) + "\n\n"
+        head = truncate(neutralise_mentions(f"**Reading:**\n{lines}"), MAX_CONTENT_CHARS // 2) + "\n\n"
     # No links while streaming: the sources are not mapped yet, and content links would unfurl.
-    body = discord.utils.escape_mentions(strip_foreign_urls(preview.text, ())) or "*Reading the sources…*"
+    body = safe(preview.text, limit=MAX_CONTENT_CHARS) or "*Reading the sources…*"
     body = truncate(body, MAX_CONTENT_CHARS - len(head) - len(suffix))
     return head + body + suffix
 
 
 def render_error(message: str) -> str:
     """One short line for the user; never a traceback."""
-    first_line = (message.strip().splitlines() or ["Something went wrong."])[0]
-    return "⚠️ " + truncate(discord.utils.escape_mentions(first_line), MAX_ERROR_CHARS)
+    first_line = (safe(message).strip().splitlines() or ["Something went wrong."])[0]
+    return "⚠️ " + truncate(first_line, MAX_ERROR_CHARS)
 
 
 def render_wait_notice(position: int) -> str:
@@ -231,7 +243,7 @@ def render_index_progress(progress: IndexProgress) -> str:
         f"{progress.unchanged} unchanged (skipped) · {progress.failed} failed"
     )
     if progress.current:
-        line += f"\nNow: {discord.utils.escape_markdown(truncate(progress.current, 200))}"
+        line += f"\nNow: {discord.utils.escape_markdown(safe_line(progress.current, limit=200))}"
     return truncate(line, MAX_CONTENT_CHARS)
 
 
@@ -242,10 +254,19 @@ def render_index_report(report: IndexReport) -> str:
         f"{len(report.failures)} failed, {report.chunks_embedded} chunks embedded."
     ]
     for failure in report.failures[:10]:
-        lines.append(f"• {truncate(failure.origin, 150)}: {truncate(failure.reason, 150)}")
+        lines.append(f"• {_origin(failure.origin)}: {safe_line(failure.reason, limit=150)}")
     if len(report.failures) > 10:
         lines.append(f"…and {len(report.failures) - 10} more failures (see the log).")
-    return truncate(discord.utils.escape_mentions("\n".join(lines)), MAX_CONTENT_CHARS)
+    return truncate("\n".join(lines), MAX_CONTENT_CHARS)
+
+
+def _origin(origin: str) -> str:
+    """A failing source. A valid URL is shown without its scheme: in this public message a hostile feed's
+    entry link is never clickable and cannot break out of brackets. Anything else is a path on the
+    bot's host (a folder source's file), which Discord is never shown."""
+    if len(origin) <= 150 and safe_url(origin):
+        return discord.utils.escape_markdown(safe_line(origin.split("://", 1)[1].removeprefix("www.")))
+    return LOCAL_FILE_ORIGIN
 
 
 def render_stats(stats: IndexStats, *, query: str | None = None) -> discord.Embed:
@@ -263,28 +284,29 @@ def render_stats(stats: IndexStats, *, query: str | None = None) -> discord.Embe
         outlets = tuple(o for o in outlets if needle in o[0].casefold())
         newest = tuple(a for a in newest if needle in a.title.casefold() or needle in a.outlet.casefold())
     if outlets:
-        value = "\n".join(f"{discord.utils.escape_markdown(name)}: {count}" for name, count in outlets[:20])
+        value = "\n".join(f"{discord.utils.escape_markdown(safe_line(name))}: {count}" for name, count in outlets[:20])
         embed.add_field(name="Outlets", value=truncate(value, MAX_FIELD_VALUE_CHARS), inline=False)
     if newest:
         value = "\n".join(_newest_line(a) for a in newest)
         embed.add_field(name="Newest", value=truncate(value, MAX_FIELD_VALUE_CHARS), inline=False)
     if query and not outlets and not newest:
-        embed.add_field(name="No match", value=truncate(f"Nothing listed matches “{query}”.", 200))
+        embed.add_field(name="No match", value=truncate(f"Nothing listed matches “{safe_line(query)}”.", 200))
     if stats.embedder:
-        embed.set_footer(text=truncate(f"Embedder: {stats.embedder}", MAX_FOOTER_CHARS))
+        embed.set_footer(text=truncate(f"Embedder: {safe_line(stats.embedder)}", MAX_FOOTER_CHARS))
     return embed
 
 
 def _newest_line(article: Article) -> str:
-    line = f"**{discord.utils.escape_markdown(truncate(article.title, 120))}**"
-    line += f" · {discord.utils.escape_markdown(article.outlet)}"
+    line = f"**{discord.utils.escape_markdown(safe_line(article.title, limit=120))}**"
+    line += f" · {discord.utils.escape_markdown(safe_line(article.outlet))}"
     if article.published:
         line += f", {article.published.isoformat()}"
-    return line + (f" · <{article.url}>" if article.url else "")
+    link = wrapped_link(article.url)
+    return line + (f" · {link}" if link else "")
 
 
 def autocomplete_choices(options: Sequence[str], typed: str, limit: int = 25) -> list[str]:
     """Outlet/title choices containing what was typed (Discord allows 25, each ≤ 100 chars)."""
     needle = typed.casefold().strip()
     matches = [o for o in options if needle in o.casefold()] if needle else list(options)
-    return [truncate(o, 100) for o in matches[:limit]]
+    return [truncate(safe_line(o, limit=200), 100) for o in matches[:limit]]

@@ -2,7 +2,9 @@
 
 Every key point and every side of a disagreement is rendered on its own line ending with its `[n]`
 markers; when a line must be shortened, its text is cut and its markers stay. The limits themselves
-come from `bot.render`.
+come from `bot.render`. Every headline, summary, point, side, claim, title and outlet name goes
+through the one sanitiser (`bot.safe_output`): a link survives only to a host of the line's own cited
+sources, and the Sources entries link only URLs that `safe_url` accepts.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from bot.render import (
     RenderedMessage,
     pack_embeds,
 )
+from bot.safe_output import safe, safe_line, wrapped_link
 from bot.text_split import truncate
-from retrieval.brief_models import Brief, BriefSource, Story
+from retrieval.brief_models import Brief, BriefSource, Story, StoryContradiction
 from retrieval.models import Citation
 
 MAX_LINE_CHARS = 900  # one key point or one side of a disagreement, markers included
@@ -61,7 +64,7 @@ def cited_line(prefix: str, text: str, citations: Sequence[Citation], limit: int
     """`prefix + text + markers` within `limit`: the text is shortened, never the markers."""
     tail = " " + markers(citations)
     room = max(1, limit - len(prefix) - len(tail))
-    body = truncate(" ".join(text.split()), room)
+    body = truncate(" ".join(safe(text, [c.url for c in citations], limit=limit * 2).split()), room)
     return prefix + body + tail
 
 
@@ -70,7 +73,7 @@ def cited_line(prefix: str, text: str, citations: Sequence[Citation], limit: int
 
 def brief_title(brief: Brief) -> str:
     span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
-    topic = f", topic: {brief.topic}" if brief.topic else ""
+    topic = f", topic: {safe_line(brief.topic)}" if brief.topic else ""
     return truncate(f"Brief, {brief.as_of.date().isoformat()} ({span}{topic})", MAX_EMBED_TITLE_CHARS)
 
 
@@ -92,7 +95,7 @@ def _header_embed(brief: Brief) -> discord.Embed:
     else:
         text = EMPTY_BRIEF_TEXT
     if brief.note:
-        text = truncate(brief.note, MAX_HEADER_LINE_CHARS) + "\n\n" + text
+        text = truncate(safe(brief.note), MAX_HEADER_LINE_CHARS) + "\n\n" + text
     embed = discord.Embed(
         title=brief_title(brief), description=truncate(text, MAX_EMBED_DESCRIPTION_CHARS), colour=ANSWER_COLOUR
     )
@@ -110,15 +113,20 @@ def story_embeds(story: Story, number: int, sources: Sequence[BriefSource]) -> l
     if story.contradictions:
         lines += ["", DISAGREEMENTS_HEADING]
         for item in story.contradictions:
-            lines.append(truncate(f"**{item.claim.strip()}**", MAX_LINE_CHARS))
+            lines.append(_claim(item))
             lines += [cited_line(SIDE_BULLET, side.says, side.citations) for side in item.sides]
     legend = _legend(story, sources)
     if legend:
         lines += ["", *legend]
     embeds = [discord.Embed(description=d, colour=_colour(story)) for d in _pack_lines(lines)]
-    embeds[0].title = truncate(f"{number}. {story.headline.strip() or 'Untitled story'}", MAX_EMBED_TITLE_CHARS)
+    embeds[0].title = truncate(f"{number}. {safe_line(story.headline) or 'Untitled story'}", MAX_EMBED_TITLE_CHARS)
     embeds[-1].set_footer(text=truncate(_coverage(story), MAX_FOOTER_LINE_CHARS))
     return embeds
+
+
+def _claim(item: StoryContradiction) -> str:
+    allowed = [c.url for side in item.sides for c in side.citations]
+    return truncate(f"**{' '.join(safe(item.claim, allowed, limit=MAX_LINE_CHARS * 2).split())}**", MAX_LINE_CHARS)
 
 
 def _colour(story: Story) -> discord.Colour:
@@ -152,13 +160,16 @@ def _pack_lines(lines: Sequence[str]) -> list[str]:
 
 
 def _coverage(story: Story) -> str:
+    outlets = [_plain(o) for o in story.outlets]
     if story.single_source:
-        return f"single source: {story.outlets[0]}"
-    return f"{story.coverage} outlets: {', '.join(story.outlets)}"
+        return f"single source: {outlets[0]}"
+    return f"{story.coverage} outlets: {', '.join(outlets)}"
 
 
-def _plain(text: str) -> str:
-    return discord.utils.escape_markdown(truncate(" ".join(text.split()), MAX_SOURCE_TITLE_CHARS))
+def _plain(text: str | None) -> str:
+    """One line of article-derived text, no links, no markdown: titles, headlines, outlet names."""
+    return discord.utils.escape_markdown(truncate(safe_line(text, limit=MAX_SOURCE_TITLE_CHARS * 2),
+                                                  MAX_SOURCE_TITLE_CHARS))
 
 
 # --- the buttons' replies ------------------------------------------------------------------------
@@ -166,15 +177,15 @@ def _plain(text: str) -> str:
 
 def source_entry(source: BriefSource) -> str:
     """`[n] **Title** · Outlet, 2024-06-19 · <url>` (also reported by: …); `<>` stops unfurling."""
-    parts = [f"[{source.n}] **{_plain(source.title) or 'Untitled'}**", discord.utils.escape_markdown(source.outlet)]
+    parts = [f"[{source.n}] **{_plain(source.title) or 'Untitled'}**", _plain(source.outlet)]
     if source.published:
         parts[-1] += f", {source.published.isoformat()}"
-    if source.url:
-        parts.append(f"<{source.url}>")
+    if link := wrapped_link(source.url):
+        parts.append(link)
     line = " · ".join(parts)
-    others = [o for o in source.outlets if o != source.outlet]
+    others = [_plain(o) for o in source.outlets if o != source.outlet]
     if others:
-        line += f" (also: {discord.utils.escape_markdown(', '.join(others))})"
+        line += f" (also: {', '.join(others)})"
     return line
 
 
@@ -192,9 +203,9 @@ def render_story_disagreements(story: Story, sources: Sequence[BriefSource]) -> 
     by_n = {s.n: s for s in sources}
     lines = [f"**Where the sources disagree on “{_plain(story.headline)}”**"]
     for item in story.contradictions:
-        lines.append(truncate(f"**{item.claim.strip()}**", MAX_LINE_CHARS))
+        lines.append(_claim(item))
         for side in item.sides:
-            who = sorted({by_n[c.n].outlet if c.n in by_n else c.outlet for c in side.citations})
+            who = sorted({_plain(by_n[c.n].outlet if c.n in by_n else c.outlet) for c in side.citations})
             lines.append(cited_line(SIDE_BULLET, f"{', '.join(who)}: {side.says}", side.citations, 500))
     cited = sorted({c.n for item in story.contradictions for side in item.sides for c in side.citations})
     lines += [truncate(source_entry(by_n[n]), 400) for n in cited if n in by_n]

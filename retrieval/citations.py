@@ -2,14 +2,14 @@
 
 Sources go into the prompt as delimited, escaped blocks (article text is data, never instructions).
 The model's `[n]` markers are then mapped back: unknown numbers are dropped, the rest are renumbered
-densely in order of first use, and links the model invented are removed.
+densely in order of first use. (Links the model invented are removed by `retrieval.safe_text`.)
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from retrieval.models import Citation, ScoredChunk
 
@@ -32,14 +32,6 @@ MAX_RANGE_LENGTH = 20
 # pose as a citation, and known chat-template markers are defused.
 _ARTICLE_CITATION = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
 _TEMPLATE_MARKERS = re.compile(r"\[/?INST\]|\[/?SYS\]|<<|>>|<\||\|>", re.IGNORECASE)
-
-_URL_OR_LINK = re.compile(
-    r"(?P<image>!\[[^\]\n]*\]\((?P<image_url>[^)\s]*)[^)\n]*\))"
-    r"|(?P<link>\[(?P<label>[^\]\n]*)\]\((?P<link_url>[^)\s]*)[^)\n]*\))"
-    r"|(?P<bare><?(?:https?://|ftp://|www\.)[^\s<>()\[\]]+>?)",
-    re.IGNORECASE,
-)
-_URL_TRAILING = ".,;:!?'\")>"
 
 
 def number_sources(sources: Sequence[ScoredChunk]) -> list[Citation]:
@@ -129,29 +121,3 @@ def map_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[
 def citation_numbers(text: str) -> list[int]:
     """The `[n]` numbers in already-mapped text, in order of appearance."""
     return [int(m) for m in re.findall(r"\[(\d+)\]", text)]
-
-
-def _normalise_url(url: str) -> str:
-    url = url.strip().strip("<>").rstrip(_URL_TRAILING).rstrip("/").lower()
-    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url)
-
-
-def strip_foreign_urls(text: str, allowed_urls: Iterable[str | None]) -> str:
-    """Remove links, images and bare URLs that do not belong to a cited source (link text stays)."""
-    allowed = {_normalise_url(u) for u in allowed_urls if u}
-
-    def keep(url: str) -> bool:
-        return _normalise_url(url) in allowed
-
-    def rewrite(match: re.Match[str]) -> str:
-        if match.group("image") is not None:
-            return match.group(0) if keep(match.group("image_url")) else ""
-        if match.group("link") is not None:
-            return match.group(0) if keep(match.group("link_url")) else match.group("label")
-        bare = match.group("bare")
-        core = bare.rstrip(_URL_TRAILING)
-        trailing = bare[len(core):].lstrip(">")
-        return bare if keep(core) else trailing
-
-    stripped = _URL_OR_LINK.sub(rewrite, text)
-    return re.sub(r"[ \t]{2,}", " ", re.sub(r"[ \t]+([.,;:!?])", r"\1", stripped)).strip()

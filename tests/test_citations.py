@@ -13,9 +13,9 @@ from retrieval.citations import (
     format_sources_for_prompt,
     map_citations,
     number_sources,
-    strip_foreign_urls,
 )
 from retrieval.models import Chunk, ScoredChunk
+from retrieval.safe_text import strip_foreign_urls
 
 
 def scored(i: int, text: str = "Some text.", url: str | None = None) -> ScoredChunk:
