@@ -46,6 +46,15 @@ class UsageBudget(Protocol):
 
     def check(self, user_id: int) -> None: ...
     def meter(self, user_id: int) -> Callable[[Completion], None]: ...
+    def allowance(self, user_id: int) -> Callable[[], bool]: ...
+
+
+@dataclass(frozen=True)
+class Metering:
+    """What a costly job reports its LLM usage to, and asks before each further call (None: unmetered)."""
+
+    on_usage: Callable[[Completion], None] | None = None
+    may_call: Callable[[], bool] | None = None
 
 
 class Cooldown:
@@ -181,22 +190,36 @@ class Answerer:
         return None
 
     async def _answer(self, question: str, history: History, target: AnswerTarget, request: AskRequest) -> Delivered:
-        await self.slots.acquire(lambda position: target.show(render.render_wait_notice(position)))
-        try:
-            self._check_budget(request)  # again: questions queued behind this one may have spent it
-            answer = await self._generate(question, history.turns, target, request)
-        finally:
-            self.slots.release()
+        answer = await self.limited(
+            request.user_id,
+            lambda position: target.show(render.render_wait_notice(position)),
+            lambda metering: self._generate(question, history.turns, target, request, metering),
+        )
         notes = [render.render_trim_note(len(history.turns), history.dropped)] if history.dropped else []
         messages = await target.deliver(render.render_answer(answer, notes=[*notes, *request.notes]))
         return Delivered(answer, messages, (*history.all_turns, turn_of(answer)))
 
-    def _check_budget(self, request: AskRequest) -> None:
-        if self._budget is not None and request.user_id is not None:
-            self._budget.check(request.user_id)
+    async def limited(
+        self,
+        user_id: int | None,
+        on_queued: Callable[[int], Awaitable[None]],
+        work: Callable[[Metering], Awaitable[T]],
+    ) -> T:
+        """The one gate for everything that can call the LLM (`/ask`, mentions, replies, the story "Ask",
+        `/brief`): a concurrency slot, the budget checked again once the slot is ours (work queued ahead
+        may have spent it), and the user's tokens metered. Cooldowns are checked before (`budget.refusal`).
+        """
+        await self.slots.acquire(on_queued)
+        try:
+            if self._budget is None or user_id is None:
+                return await work(Metering())
+            self._budget.check(user_id)
+            return await work(Metering(self._budget.meter(user_id), self._budget.allowance(user_id)))
+        finally:
+            self.slots.release()
 
     async def _generate(
-        self, question: str, turns: tuple[Turn, ...], target: AnswerTarget, request: AskRequest
+        self, question: str, turns: tuple[Turn, ...], target: AnswerTarget, request: AskRequest, metering: Metering
     ) -> Answer:
         """Within the deadline, which an interaction's token expiry shortens; a late result is dropped."""
         deadline = min(self._deadline_seconds, target.seconds_left())
@@ -206,7 +229,8 @@ class Answerer:
         )
         feed = PreviewFeed(editor.from_worker)
         try:
-            call = asyncio.to_thread(self._ask_with_preview, question, turns, feed, self._ask_options(request))
+            options = self._ask_options(request, metering)
+            call = asyncio.to_thread(self._ask_with_preview, question, turns, feed, options)
             answer = await asyncio.wait_for(call, timeout=max(0.0, deadline))
         finally:
             await editor.close()
@@ -214,13 +238,14 @@ class Answerer:
             raise TimeoutError
         return answer
 
-    def _ask_options(self, request: AskRequest) -> dict[str, object]:
-        """On the loop (the budget's day comes from the clock there): a story restriction, usage metering."""
+    @staticmethod
+    def _ask_options(request: AskRequest, metering: Metering) -> dict[str, object]:
+        """A story restriction, and the user's usage metering."""
         options: dict[str, object] = {}
         if request.article_ids is not None:
             options["article_ids"] = list(request.article_ids)
-        if self._budget is not None and request.user_id is not None:
-            options["on_usage"] = self._budget.meter(request.user_id)
+        if metering.on_usage is not None:
+            options["on_usage"] = metering.on_usage
         return options
 
     def _ask_with_preview(
@@ -267,7 +292,9 @@ class Delivered:
 
 
 def turn_of(answer: Answer) -> Turn:
-    return Turn(question=answer.question, answer=answer.text.strip() or render.NO_ANSWER_TEXT)
+    """The turn remembered for follow-ups; `mode` says whether the model wrote the text or it is quoted."""
+    text = answer.text.strip() or render.NO_ANSWER_TEXT
+    return Turn(question=answer.question, answer=text, mode=answer.mode)
 
 
 class DeliveryError(Exception):

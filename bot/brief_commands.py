@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -19,12 +19,16 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import render
+from bot.answering import Metering
 from bot.app import send_ephemeral
 from bot.brief_store import BriefStore
 from bot.brief_views import StoryButton, brief_store, story_view
+from bot.budget import refusal
 from bot.render_brief import BriefMessage, render_brief
 from bot.targets import NO_MENTIONS
 from retrieval.brief_models import Brief
+from retrieval.errors import BriefbotError, DateOutOfRangeError
+from retrieval.windows import window_out_of_range, window_start
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -34,18 +38,28 @@ log = logging.getLogger(__name__)
 MAX_TOPIC_CHARS = 100
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 BAD_DATE_MESSAGE = "The date must look like 2024-06-19 (YYYY-MM-DD, UTC)."
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 END_OF_DAY = dt.time(23, 59, 59, tzinfo=dt.UTC)
+BRIEF_WINDOW_HOURS = 24
+OnQueued = Callable[[int], Awaitable[None]]
 
 
 def brief_as_of(day: str | None, *, now: dt.datetime) -> dt.datetime:
-    """`now` for today (or no date); the end of that UTC day for another date. ValueError if malformed."""
+    """`now` for today (or no date); the end of that UTC day for another date.
+
+    ValueError if malformed; `DateOutOfRangeError` for a day whose window leaves the calendar
+    (0000-…, or 0001-01-01, whose 24 hours before begin before year 1).
+    """
     if not day:
         return now
     if not ISO_DAY.fullmatch(day.strip()):
         raise ValueError(f"not YYYY-MM-DD: {day!r}")
+    if int(day.strip()[:4]) < dt.MINYEAR:
+        raise window_out_of_range(BRIEF_WINDOW_HOURS)
     parsed = dt.date.fromisoformat(day.strip())
-    return now if parsed == now.date() else dt.datetime.combine(parsed, END_OF_DAY)
+    as_of = now if parsed == now.date() else dt.datetime.combine(parsed, END_OF_DAY)
+    window_start(as_of, BRIEF_WINDOW_HOURS)
+    return as_of
 
 
 def utc_time(at: dt.time) -> dt.time:
@@ -68,11 +82,22 @@ class BriefCommands(commands.Cog):
         self.daily_brief.cancel()
         self.bot.remove_dynamic_items(StoryButton)
 
-    def _build(self, as_of: dt.datetime, topic: str | None) -> Brief:
-        """Worker thread: the brief, and its stories stored for the buttons."""
-        brief = self.bot.service.brief(as_of=as_of, topic=topic)
+    def _build(self, as_of: dt.datetime, topic: str | None, metering: Metering) -> Brief:
+        """Worker thread: the brief (its LLM calls charged to whoever asked), its stories stored for the buttons."""
+        brief = self.bot.service.brief(
+            as_of=as_of, topic=topic, window_hours=BRIEF_WINDOW_HOURS,
+            on_usage=metering.on_usage, may_call=metering.may_call,
+        )
         self.store.save(brief)
         return brief
+
+    async def _limited_build(
+        self, user_id: int | None, as_of: dt.datetime, topic: str | None, on_queued: OnQueued
+    ) -> Brief:
+        """Like every answer: in a concurrency slot, within the user's budget, their tokens metered."""
+        return await self.bot.answerer.limited(
+            user_id, on_queued, lambda metering: asyncio.to_thread(self._build, as_of, topic, metering)
+        )
 
     # --- /brief ----------------------------------------------------------------------------
     @app_commands.command(name="brief", description="The news brief: stories, cited key points, disagreements.")
@@ -88,10 +113,31 @@ class BriefCommands(commands.Cog):
         except ValueError:
             await send_ephemeral(interaction, render.render_error(BAD_DATE_MESSAGE))
             return
+        except DateOutOfRangeError as exc:
+            await send_ephemeral(interaction, render.render_error(str(exc)))
+            return
+        refused = refusal(self.bot.budget, self.bot.cooldown, interaction.user.id)  # the same gate as /ask
+        if refused:
+            await send_ephemeral(interaction, render.render_error(refused))
+            return
         await interaction.response.defer(thinking=True)
-        brief = await asyncio.to_thread(self._build, as_of, topic)
+
+        async def show_queued(position: int) -> None:
+            await interaction.edit_original_response(
+                content=render.render_wait_notice(position), allowed_mentions=NO_MENTIONS
+            )
+
+        try:
+            brief = await self._limited_build(interaction.user.id, as_of, topic, show_queued)
+        except BriefbotError as exc:  # e.g. the budget was spent by work queued ahead of this brief
+            await interaction.edit_original_response(
+                content=render.render_error(str(exc)), embeds=[], allowed_mentions=NO_MENTIONS
+            )
+            return
         head, *rest = render_brief(brief)
-        await interaction.edit_original_response(embeds=head.message.embeds, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(
+            content=None, embeds=head.message.embeds, allowed_mentions=NO_MENTIONS
+        )
         for part in rest:
             await interaction.followup.send(
                 embeds=part.message.embeds, view=_view(part), allowed_mentions=NO_MENTIONS
@@ -119,7 +165,7 @@ class BriefCommands(commands.Cog):
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             log.warning("brief channel %s is not a text channel; no daily brief", channel_id)
             return
-        brief = await asyncio.to_thread(self._build, discord.utils.utcnow(), None)
+        brief = await self._limited_build(None, discord.utils.utcnow(), None, _not_told)
         head, *rest = render_brief(brief)
         posted = await channel.send(embeds=head.message.embeds, allowed_mentions=NO_MENTIONS)
         where = await _thread_for(posted, brief) if rest else channel
@@ -142,6 +188,10 @@ async def _thread_for(head: discord.Message, brief: Brief) -> discord.abc.Messag
 async def _send_all(where: discord.abc.Messageable, parts: Sequence[BriefMessage]) -> None:
     for part in parts:
         await where.send(embeds=part.message.embeds, view=_view(part), allowed_mentions=NO_MENTIONS)
+
+
+async def _not_told(position: int) -> None:
+    """The daily brief queues silently behind answers being written."""
 
 
 def _view(part: BriefMessage) -> discord.ui.View:

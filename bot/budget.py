@@ -1,8 +1,9 @@
 """Per-user limits checked before any answer starts: the daily LLM token budget and the cooldown.
 
-`/ask`, mentions and the brief's story "Ask" modal all go through `admit`, so none of them can spend
-more than the others (OWASP LLM10, unbounded consumption). Tokens are counted from the service's
-`on_usage` reports of each LLM call and reset at midnight UTC.
+`/ask`, mentions, replies, the brief's story "Ask" modal and `/brief` all check `refusal` first and then
+run inside `Answerer.limited` (one concurrency limit, the budget re-checked, usage metered), so none of
+them can spend more than the others (OWASP LLM10, unbounded consumption). Tokens are counted from the
+service's `on_usage` reports of each LLM call and reset at midnight UTC.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class TokenBudget:
                 self._spent[key] = self._spent.get(key, 0) + completion.total_tokens
 
         return charge
+
+    def allowance(self, user_id: int) -> Callable[[], bool]:
+        """Whether this user may make another LLM call (same day as `meter`): a long job stops once spent."""
+        day = self._today()
+        return lambda: self.limit <= 0 or self.spent(user_id, day) < self.limit
 
 
 def refusal(budget: TokenBudget, cooldown: Cooldown, user_id: int) -> str | None:

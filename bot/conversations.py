@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot import render
 from retrieval.models import Turn
 
 MAX_HISTORY_TURNS = 6  # turns sent to the service; older ones are trimmed (and the user is told)
@@ -63,13 +64,19 @@ class ConversationStore:
 
 
 def turn_from_answer_message(message: discord.Message) -> Turn | None:
-    """Read back one turn from an answer the bot posted (question = title, answer = description)."""
+    """Read back one turn from an answer the bot posted (question = title, answer = description).
+
+    Only a footer that says the model wrote it makes the text the model's own turn; anything else
+    (an extractive answer, a footer in a later message) is treated as quoted source text.
+    """
     if not message.embeds:
         return None
     first = message.embeds[0]
     if not first.title or not first.description:
         return None
-    return Turn(question=first.title, answer=first.description)
+    footers = [line for embed in message.embeds for line in (embed.footer.text or "").split("\n")]
+    mode = "llm" if render.LLM_ANSWER_FOOTER in footers else "extractive"
+    return Turn(question=first.title, answer=first.description, mode=mode)
 
 
 async def rebuild_from_reply_chain(message: discord.Message, bot_user_id: int) -> tuple[Turn, ...]:

@@ -22,14 +22,15 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 import prompts
 from retrieval.citations import (
     citation_numbers,
+    escape_source_text,
     format_sources_for_prompt,
     map_citations,
     number_sources,
-    strip_foreign_urls,
 )
 from retrieval.errors import LLMUnavailableError
 from retrieval.llm import ChatClient, Completion
 from retrieval.models import Answer, Citation, ScoredChunk, Turn
+from retrieval.safe_text import strip_foreign_urls
 from retrieval.support import Evidence, SupportChecker, Verdict, checkable, claim_of, split_sentences
 
 log = logging.getLogger(__name__)
@@ -46,16 +47,43 @@ MAX_HISTORY_TURNS = 3
 MAX_HISTORY_CHARS = 1_000  # per question or answer, so history cannot crowd out the sources
 MAX_ANSWER_SENTENCES = 6
 _MARKER = re.compile(r"[ \t]*\[(\d+)\]")
+# The line `retrieval.contradictions.describe` appends for sources that disagree: quoted values.
+_DISAGREEMENT_LINE = re.compile(r"\s*Sources disagree on ")
+QUOTED_ONLY_REPLY = "(My answer quoted the sources shown in your message.)"
 
 
 def history_messages(history: Sequence[Turn]) -> list[BaseMessage]:
-    """The last few turns as prior messages, trimmed, without their old `[n]` markers."""
+    """The last few turns as prior messages: only the bot's own prose speaks as the assistant.
+
+    What an earlier answer quoted from articles (an extractive answer, the sides of a disagreement)
+    goes back inside the user's turn as an escaped `<earlier_quote>` block, so injected article text
+    can never pose as something the model said. Old `[n]` markers and every link are removed: the
+    old sources are not in this prompt, and the model is not to write links.
+    """
     messages: list[BaseMessage] = []
     for turn in history[-MAX_HISTORY_TURNS:]:
-        answer = _MARKER.sub("", turn.answer)
-        messages.append(HumanMessage(turn.question[:MAX_HISTORY_CHARS]))
-        messages.append(AIMessage(answer[:MAX_HISTORY_CHARS]))
+        prose, quoted = _split_turn(turn)
+        question = turn.question[:MAX_HISTORY_CHARS]
+        if quoted:
+            block = escape_source_text(_plain(quoted)[:MAX_HISTORY_CHARS])
+            question = prompts.load("history_quoted").format(question=question, quoted=block).strip()
+        messages.append(HumanMessage(question))
+        messages.append(AIMessage(_plain(prose)[:MAX_HISTORY_CHARS] or QUOTED_ONLY_REPLY))
     return messages
+
+
+def _split_turn(turn: Turn) -> tuple[str, str]:
+    """(the model's own prose, text quoted from sources) of one earlier answer."""
+    if turn.mode != "llm":
+        return "", turn.answer
+    lines = turn.answer.split("\n")
+    quoted = [line for line in lines if _DISAGREEMENT_LINE.match(line)]
+    prose = [line for line in lines if not _DISAGREEMENT_LINE.match(line)]
+    return "\n".join(prose).strip(), "\n".join(quoted)
+
+
+def _plain(text: str) -> str:
+    return strip_foreign_urls(_MARKER.sub("", text), ())
 
 
 def _to_openai_messages(prompt_value: PromptValue) -> list[dict[str, str]]:

@@ -39,5 +39,9 @@ class BudgetExceededError(BriefbotError):
     """A user has spent their daily token budget."""
 
 
+class DateOutOfRangeError(BriefbotError):
+    """A date (or a window around it) falls outside what the calendar can represent."""
+
+
 class SourceError(BriefbotError):
     """A source cannot be added or removed (unknown kind, missing folder, not configured)."""

@@ -6,6 +6,7 @@ Every failure leaves as `LLMUnavailableError` with a short message that is safe 
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 CHARS_PER_TOKEN = 4  # rough estimate when a server reports no usage
 
 Message = Mapping[str, str]
+BUDGET_SPENT_MESSAGE = "The daily token allowance is spent."
 # What a body of the wrong shape raises while we read it (the client does not validate responses).
 MALFORMED_RESPONSE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 
@@ -47,6 +49,9 @@ class Completion(BaseModel):
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+UsageCallback = Callable[[Completion], None]
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -105,6 +110,8 @@ class ChatClient:
         self.max_retries = max(0, max_retries)
         self._backoff_base_seconds = backoff_base_seconds
         self._retry_after_cap_seconds = retry_after_cap_seconds
+        self._on_usage: UsageCallback | None = None
+        self._may_call: Callable[[], bool] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatClient:
@@ -119,13 +126,34 @@ class ChatClient:
         )
         return cls(client, settings.chat_model, settings.llm_max_tokens, settings.llm_max_retries)
 
+    def metered(self, on_usage: UsageCallback | None, may_call: Callable[[], bool] | None = None) -> ChatClient:
+        """This client, reporting every call's tokens to `on_usage` and refusing calls once `may_call` says no.
+
+        How a job that makes many calls (the brief: one per story) is charged to the user who asked,
+        and stopped once their budget is spent instead of after all its calls.
+        """
+        view = copy.copy(self)
+        view._on_usage, view._may_call = on_usage, may_call
+        return view
+
     # --- public
     def complete(self, messages: Sequence[Message]) -> Completion:
-        return self._with_retries(lambda: self._complete_once(messages))
+        self._admit()
+        return self._report(self._with_retries(lambda: self._complete_once(messages)))
 
     def stream(self, messages: Sequence[Message], on_delta: Callable[[str], None]) -> Completion:
         """Stream the answer, calling `on_delta` with each new piece of text in order."""
-        return self._with_retries(lambda: self._stream_once(messages, on_delta))
+        self._admit()
+        return self._report(self._with_retries(lambda: self._stream_once(messages, on_delta)))
+
+    def _admit(self) -> None:
+        if self._may_call is not None and not self._may_call():
+            raise LLMUnavailableError(BUDGET_SPENT_MESSAGE)
+
+    def _report(self, completion: Completion) -> Completion:
+        if self._on_usage is not None:
+            self._on_usage(completion)
+        return completion
 
     # --- retries
     def _wait_seconds(self, state: RetryCallState) -> float:

@@ -88,6 +88,9 @@ class Turn(Frozen):
 
     question: str
     answer: str
+    # Who wrote `answer`: "llm" = the model's own prose; "extractive" = sentences quoted from articles,
+    # which go back to a model only as delimited source text, never as its own earlier turn.
+    mode: Literal["llm", "extractive"] = "extractive"
 
 
 class IndexProgress(Frozen):

@@ -6,7 +6,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +19,14 @@ from retrieval.embeddings import embeddings_from_settings
 from retrieval.errors import IndexEmptyError
 from retrieval.extractive import extractive_answer
 from retrieval.indexer import Indexer, ProgressCallback
-from retrieval.llm import ChatClient, Completion
+from retrieval.llm import ChatClient, Completion, UsageCallback
 from retrieval.loaders import load_paths
 from retrieval.models import Answer, Article, IndexReport, IndexStats, ScoredChunk, Turn
+from retrieval.records import VIA_CONFIGURED, VIA_PATH
 from retrieval.search import HybridSearcher
 from retrieval.settings import Settings
 from retrieval.store import ChromaStore
+from retrieval.windows import check_question_day, window_start
 
 if TYPE_CHECKING:
     from retrieval.brief_models import Brief
@@ -71,12 +73,15 @@ class BriefbotService:
         rebuild: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IndexReport:
-        """Index the given files/folders, or every configured source when `paths` is None."""
+        """Index the given files/folders, or every configured source when `paths` is None.
+
+        A path run removes only within its paths; a configured run only what configured sources
+        brought in (so never what a path run indexed), see `Indexer.index`."""
         if paths:
             articles, failures = load_paths(paths)
             roots = [str(p) for p in paths]
             return self.indexer.index(
-                articles, failures=failures, rebuild=rebuild, progress=progress,
+                articles, failures=failures, rebuild=rebuild, progress=progress, via=VIA_PATH,
                 remove_scope=lambda origin: any(origin == r or origin.startswith(r.rstrip("/") + "/") for r in roots),
             )
         return self._index_configured_sources(rebuild=rebuild, progress=progress)
@@ -90,8 +95,9 @@ class BriefbotService:
         report = self.indexer.index(
             result.articles,
             failures=result.failures,
-            remove_scope=lambda origin: True,
+            remove_scope=lambda origin: True,  # of what configured sources brought in (`via`)
             keep_origins=result.keep_origins,
+            via=VIA_CONFIGURED,
             merged_duplicates=result.merged_duplicates,
             rebuild=rebuild,
             progress=progress,
@@ -121,6 +127,8 @@ class BriefbotService:
         `article_ids` restricts the answer to those articles (a brief story's "Ask" button).
         """
         question = question.strip()
+        if as_of is not None:
+            check_question_day(as_of)
         if self.store.count_chunks() == 0:
             raise IndexEmptyError("Nothing is indexed yet. An admin can run /reindex (or `briefbot index`).")
         query = _retrieval_query(question, history)
@@ -152,17 +160,28 @@ class BriefbotService:
         return group_by_article(answer)
 
     def brief(
-        self, *, as_of: datetime | None = None, topic: str | None = None, window_hours: int = 24
+        self,
+        *,
+        as_of: datetime | None = None,
+        topic: str | None = None,
+        window_hours: int = 24,
+        on_usage: UsageCallback | None = None,
+        may_call: Callable[[], bool] | None = None,
     ) -> Brief:
-        """The brief of the `window_hours` before `as_of`: stories, cited key points, contradictions."""
+        """The brief of the `window_hours` before `as_of`: stories, cited key points, contradictions.
+
+        `on_usage` gets the tokens of every LLM call (one per story); once `may_call` says no, the
+        remaining stories are written extractively, so a spent budget stops the calls.
+        """
         from retrieval.brief import build_brief
 
         as_of = as_of or _now()
-        since = (as_of - timedelta(hours=window_hours)).date()
+        since = window_start(as_of, window_hours)
         articles = self.articles(since=since, until=as_of.date())
+        chat = self.chat.metered(on_usage, may_call) if self.chat is not None else None
         return build_brief(
             articles, as_of=as_of, window_hours=window_hours, topic=topic,
-            embeddings=self.embeddings, chat=self.chat,
+            embeddings=self.embeddings, chat=chat,
         )
 
     # --- what is indexed ---------------------------------------------------------------------

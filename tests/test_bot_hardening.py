@@ -135,16 +135,17 @@ async def test_the_story_ask_modal_obeys_the_cooldown_budget_and_deadline(
     settings = await restart_with(simcord_env, bot_settings, bot_service, user_cooldown_seconds=60.0,
                                   user_daily_token_budget=1000)
     world = make_world(simcord_env)
-    await world.alice.slash(world.channel, "ask", question=QUESTION)
     asked = len(bot_service.asks)
 
+    # /brief shares the cooldown of every costly command, so the question right after it must wait.
     cooled = await world.alice.submit_modal(await _open_story_modal(world, world.alice), {"question": QUESTION})
     assert cooled.ephemeral and cooled.response is not None and "Please wait" in cooled.response.content
 
     bot = simcord_env.bot
     assert isinstance(bot, commands.Bot)
+    admin_modal = await _open_story_modal(world, world.admin)
     bot.budget.meter(world.admin.id)(Completion(text="", prompt_tokens=1000))  # type: ignore[attr-defined]
-    spent = await world.admin.submit_modal(await _open_story_modal(world, world.admin), {"question": QUESTION})
+    spent = await world.admin.submit_modal(admin_modal, {"question": QUESTION})
     assert spent.ephemeral and spent.response is not None and BUDGET_MESSAGE in spent.response.content
     assert len(bot_service.asks) == asked  # neither reached the service
 

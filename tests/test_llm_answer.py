@@ -330,7 +330,7 @@ def test_request_shape_and_system_prompt_intact(answerer: LLMAnswerer, openai_se
 
 
 def test_history_goes_in_as_prior_turns_trimmed(answerer: LLMAnswerer, openai_server: Server) -> None:
-    history = [Turn(question=f"Question {i}?", answer=f"Answer {i} [1].") for i in range(5)]
+    history = [Turn(question=f"Question {i}?", answer=f"Answer {i} [1].", mode="llm") for i in range(5)]
     answerer.answer("And then?", SOURCES, history=history)
     messages = openai_server.chat_requests[0].body["messages"]
     prior = messages[1:-1]
