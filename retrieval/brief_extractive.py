@@ -19,6 +19,7 @@ from retrieval.brief_stories import (
 )
 from retrieval.chunking import split_sentences
 from retrieval.contradictions import find_disagreements_in_texts
+from retrieval.instructions import is_instruction
 from retrieval.models import Article, Citation
 
 MIN_POINT_CHARS = 40
@@ -43,8 +44,9 @@ class _Sentence:
 
 def extractive_story(group: StoryGroup, numbering: Numbering, vectors: CachedEmbeddings) -> Story:
     central = group.articles[0]
-    summary = [s for s in split_sentences(central.text) if len(s) >= MIN_POINT_CHARS][:SUMMARY_SENTENCES]
-    summary = summary or split_sentences(central.text)[:1] or [central.title]
+    sentences = _news_sentences(central.text)
+    summary = [s for s in sentences if len(s) >= MIN_POINT_CHARS][:SUMMARY_SENTENCES]
+    summary = summary or sentences[:1] or [central.title]
     pool = [c for c in _candidates(group) if c.text not in summary]
     return Story(
         headline=headline(central.title),
@@ -64,15 +66,21 @@ def extractive_story(group: StoryGroup, numbering: Numbering, vectors: CachedEmb
 def _candidates(group: StoryGroup) -> list[_Sentence]:
     found: list[_Sentence] = []
     for article in group.articles[:MAX_ARTICLES_PER_STORY]:
-        found.extend(_Sentence(article, line, True) for line in article.key_points)
+        found.extend(_Sentence(article, line, True) for line in article.key_points if not is_instruction(line))
         sentences = split_sentences(article.text)[:MAX_SENTENCES_PER_ARTICLE]
         found.extend(_Sentence(article, s) for s in sentences if _point_like(s))
     return [c for c in found if c.text]
 
 
+def _news_sentences(text: str) -> list[str]:
+    """The text's sentences without those that give orders to the reader or a model (planted instructions)."""
+    return [s for s in split_sentences(text) if not is_instruction(s)]
+
+
 def _point_like(sentence: str) -> bool:
     """A whole sentence of reasonable length: not a link teaser or a headline run into the text."""
-    return MIN_POINT_CHARS <= len(sentence) <= MAX_POINT_CHARS and bool(_SENTENCE_END.search(sentence))
+    return (MIN_POINT_CHARS <= len(sentence) <= MAX_POINT_CHARS and bool(_SENTENCE_END.search(sentence))
+            and not is_instruction(sentence))
 
 
 def _key_points(
@@ -120,7 +128,7 @@ def _briefing_contradictions(
     body = [c for c in _candidates(group) if not c.from_briefing]
     found = []
     for article in group.articles:
-        for line in article.contradictions:
+        for line in (c for c in article.contradictions if not is_instruction(c)):
             line_citation = numbering.cite(article, line)
             sides = [
                 ContradictionSide(says=says, citations=(line_citation, *_supporting(says, body, numbering, vectors)))

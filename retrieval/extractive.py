@@ -18,7 +18,9 @@ import Stemmer
 from langchain_core.embeddings import Embeddings
 
 from retrieval.answer_types import answer_type_match, question_kind
+from retrieval.asked_fact import lead_with_asked_fact, two_sides
 from retrieval.chunking import split_sentences
+from retrieval.instructions import is_instruction
 from retrieval.models import Answer, Citation, ScoredChunk
 
 REFUSAL_TEXT = "I couldn't find this in my sources."
@@ -111,8 +113,23 @@ def answer_and_evidence(
     candidates = score_sentences(question, sources, embeddings)
     if not candidates:
         return refusal(question), float("-inf")
-    ranked = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
+    kind = question_kind(question)
+
+    def article_of(i: int) -> str:
+        return sources[i].chunk.article_id
+
+    by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
+    ranked = lead_with_asked_fact(by_score, kind, question, article_of)
     chosen = _pick(ranked, len(sources), max_sentences)
+    forced = two_sides(
+        chosen[0], ranked, kind, question, article_of, lambda i: sources[i].chunk.kind == "contradiction"
+    )
+    if ranked[0] is not by_score[0]:  # the lead holds the asked value; the best match still gives context
+        forced.append(by_score[0])
+    if forced:  # both sides right after the lead; the rest as room allows
+        forced = list(dict.fromkeys(c for c in forced if c is not chosen[0]))
+        rest = [c for c in chosen[1:] if c not in forced]
+        chosen = [chosen[0], *forced, *rest][: max(max_sentences, 1 + len(forced))]
     return _compose(question, chosen, sources), evidence_score(candidates)
 
 
@@ -180,12 +197,12 @@ _SENTENCE_VECTORS = _SentenceVectors(SENTENCE_CACHE_ENTRIES)
 def _pick(ranked: list[_Candidate], n_sources: int, limit: int) -> list[_Candidate]:
     """The best sentences, one per chunk (more sources, more chances), each nearly as likely and as
     relevant as the best one, and no two saying the same thing."""
-    score_floor = ranked[0].score(n_sources) * SECONDARY_SENTENCE_FLOOR
+    score_floor = max(c.score(n_sources) for c in ranked) * SECONDARY_SENTENCE_FLOOR
     evidence_floor = max(c.evidence for c in ranked) * SECONDARY_SENTENCE_FLOOR
     chosen: list[_Candidate] = []
     for candidate in ranked:
-        if len(chosen) >= limit or candidate.score(n_sources) < score_floor:
-            break
+        if len(chosen) >= limit or (chosen and candidate.score(n_sources) < score_floor):
+            break  # the first one leads whatever its score: it may hold the asked value
         if any(c.source == candidate.source for c in chosen):
             continue
         if chosen and (candidate.evidence < evidence_floor or _repeats(candidate.sentence, chosen)):
@@ -224,9 +241,13 @@ def _compose(question: str, chosen: list[_Candidate], sources: Sequence[ScoredCh
 
 
 def _sentences(text: str) -> list[str]:
-    """Whole sentences of a chunk (exact substrings of it, so a quote can be checked against its source)."""
+    """Whole sentences of a chunk (exact substrings of it, so a quote can be checked against its source);
+    never one that gives orders to the reader or to a model, which the bot would then present as news."""
     sentences = (s.lstrip("-*• ") for s in split_sentences(text))  # key-point chunks are bullet lists
-    found = [s for s in sentences if MIN_SENTENCE_CHARS <= len(s) <= MAX_SENTENCE_CHARS and _WORD.search(s)]
+    found = [
+        s for s in sentences
+        if MIN_SENTENCE_CHARS <= len(s) <= MAX_SENTENCE_CHARS and _WORD.search(s) and not is_instruction(s)
+    ]
     return found[:MAX_SENTENCES_PER_CHUNK]
 
 
