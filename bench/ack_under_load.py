@@ -73,7 +73,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> int:
     from pydantic import SecretStr
 
     from bot import create_bot
-    from retrieval.embeddings import LocalMiniLMEmbeddings
+    from retrieval.index.embeddings import LocalMiniLMEmbeddings
     from tests.conftest import make_settings
     from tests.support.discord_env import make_service, write_corpus
     from tests.support.openai_server import Behaviour, FakeOpenAIServer

@@ -14,9 +14,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from retrieval.brief import build_brief, render_brief_markdown
-from retrieval.brief_models import check_quotes
-from retrieval.loaders import load_path
+from retrieval.brief.build import build_brief, render_brief_markdown
+from retrieval.brief.models import check_quotes
+from retrieval.ingest.loaders import load_path
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "realtimeqa-dev" / "articles.jsonl"
 TARGET_SECONDS = 30.0
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--show", action="store_true", help="print the brief too")
     args = parser.parse_args(argv)
-    from retrieval.embeddings import LocalMiniLMEmbeddings
+    from retrieval.index.embeddings import LocalMiniLMEmbeddings
 
     articles, failures = load_path(args.corpus)
     embeddings = LocalMiniLMEmbeddings()

@@ -25,13 +25,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from retrieval.embeddings import LocalMiniLMEmbeddings
-from retrieval.indexer import Indexer
-from retrieval.loaders import load_path
+from retrieval.index.embeddings import LocalMiniLMEmbeddings
+from retrieval.index.indexer import Indexer
+from retrieval.index.store import ChromaStore
+from retrieval.ingest.loaders import load_path
 from retrieval.models import Article
-from retrieval.search import HybridSearcher
+from retrieval.search.hybrid import HybridSearcher
 from retrieval.settings import Settings
-from retrieval.store import ChromaStore
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -107,8 +107,8 @@ def prefill_live_index(service: Any, chunks: int, seed: int = 7) -> None:
     import numpy as np
     from rebuild_under_queries import edition_articles
 
-    from retrieval.chunking import chunk_article
-    from retrieval.indexer import content_hash
+    from retrieval.index.chunking import chunk_article
+    from retrieval.index.indexer import content_hash
 
     rng = np.random.default_rng(seed)
     store = service.store
@@ -145,7 +145,7 @@ def build_service(
     and those articles, to be re-indexed together with the bench's own."""
     from pydantic import SecretStr
 
-    from retrieval.loaders import load_path
+    from retrieval.ingest.loaders import load_path
     from tests.conftest import make_settings
     from tests.support.discord_env import make_service, write_corpus
 
@@ -169,7 +169,7 @@ def main() -> int:
 
     from rebuild_under_queries import edition_articles
 
-    from retrieval.embeddings import LocalMiniLMEmbeddings
+    from retrieval.index.embeddings import LocalMiniLMEmbeddings
     from tests.support.openai_server import FakeOpenAIServer
 
     server = FakeOpenAIServer().start()

@@ -149,7 +149,7 @@ def main() -> int:
     parser.add_argument("--chunks-per-article", type=int, default=5)
     args = parser.parse_args()
 
-    from retrieval.embeddings import LocalMiniLMEmbeddings
+    from retrieval.index.embeddings import LocalMiniLMEmbeddings
     from tests.conftest import make_settings
     from tests.support.discord_env import make_service
 

@@ -17,13 +17,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from retrieval.chunking import chunk_article
-from retrieval.embeddings import LocalMiniLMEmbeddings
-from retrieval.indexer import Indexer
-from retrieval.loaders import load_path
+from retrieval.index.chunking import chunk_article
+from retrieval.index.embeddings import LocalMiniLMEmbeddings
+from retrieval.index.indexer import Indexer
+from retrieval.index.store import ChromaStore
+from retrieval.ingest.loaders import load_path
 from retrieval.models import Article
 from retrieval.settings import Settings
-from retrieval.store import ChromaStore
 
 CHANGED_ARTICLES = 10
 

@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from retrieval.chunking import chunk_article, text_for_embedding
-from retrieval.embeddings import DERIVED_MODEL_VERSION, SLOW_INT8_FUSIONS, LocalMiniLMEmbeddings
-from retrieval.loaders import load_path
+from retrieval.index.chunking import chunk_article, text_for_embedding
+from retrieval.index.embeddings import DERIVED_MODEL_VERSION, SLOW_INT8_FUSIONS, LocalMiniLMEmbeddings
+from retrieval.ingest.loaders import load_path
 from retrieval.models import Chunk
-from retrieval.search import HybridSearcher
+from retrieval.search.hybrid import HybridSearcher
 
 KS = (1, 3, 5, 10)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
@@ -94,9 +94,9 @@ def load_index(data: Path, cache: Path, embeddings: LocalMiniLMEmbeddings | None
 
 def chroma_from_cache(store: ArrayStore, data: Path, data_dir: Path, embeddings: LocalMiniLMEmbeddings) -> Any:
     """A real ChromaStore under data_dir filled with the cached vectors (no re-embedding); reused if present."""
-    from retrieval.indexer import content_hash
+    from retrieval.index.indexer import content_hash
+    from retrieval.index.store import ChromaStore
     from retrieval.settings import Settings
-    from retrieval.store import ChromaStore
 
     settings = Settings(_env_file=None, data_dir=data_dir, chroma_host=None)
     chroma = ChromaStore.from_settings(settings, embeddings)

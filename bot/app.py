@@ -18,7 +18,7 @@ from bot.answering import GENERIC_APOLOGY, Answerer, Cooldown
 from bot.budget import TokenBudget
 from bot.conversations import ConversationStore
 from bot.targets import NO_MENTIONS
-from retrieval.brief_models import Brief
+from retrieval.brief.models import Brief
 from retrieval.errors import BriefbotError
 from retrieval.llm import Completion
 from retrieval.models import Answer, IndexProgress, IndexReport, IndexStats, ScoredChunk, Turn

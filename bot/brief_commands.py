@@ -26,9 +26,9 @@ from bot.brief_views import StoryButton, brief_store, story_view
 from bot.budget import refusal
 from bot.render_brief import BriefMessage, render_brief
 from bot.targets import NO_MENTIONS
-from retrieval.brief_models import Brief
+from retrieval.brief.models import Brief
 from retrieval.errors import BriefbotError, DateOutOfRangeError
-from retrieval.windows import window_out_of_range, window_start
+from retrieval.search.windows import window_out_of_range, window_start
 
 if TYPE_CHECKING:
     from bot.app import BriefBot

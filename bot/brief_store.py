@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bot.render_brief import story_key
-from retrieval.brief_models import Brief, BriefSource, Story
+from retrieval.brief.models import Brief, BriefSource, Story
 from retrieval.files import write_atomically
 from retrieval.models import Frozen
 

@@ -19,8 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot import redact
 from retrieval.errors import BriefbotError, UnsafeURLError
 from retrieval.models import Answer, IndexProgress, IndexReport
-from retrieval.safe_text import safe_url, sanitise, sanitise_line, strip_controls, strip_foreign_urls
 from retrieval.settings import Settings
+from retrieval.text.sanitise import safe_url, sanitise, sanitise_line, strip_controls, strip_foreign_urls
 
 if TYPE_CHECKING:
     from retrieval.service import BriefbotService
@@ -192,7 +192,7 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(brief.model_dump_json(indent=2))
     else:
-        from retrieval.brief import render_brief_markdown
+        from retrieval.brief.build import render_brief_markdown
 
         text = strip_controls(render_brief_markdown(brief))
         print(strip_foreign_urls(text, [safe_url(s.url) for s in brief.sources]))
@@ -200,7 +200,7 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.evaluation import run_eval
+    from retrieval.eval.realtimeqa import run_eval
 
     result = run_eval(args.dir, settings)
     _print_result(result, args.json)
@@ -208,8 +208,8 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval_conflicts(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.conflict_eval import evaluate_conflicts
-    from retrieval.embeddings import embeddings_from_settings
+    from retrieval.eval.conflicts import evaluate_conflicts
+    from retrieval.index.embeddings import embeddings_from_settings
 
     result = evaluate_conflicts(args.dir / "cases.jsonl", embeddings_from_settings(settings))
     _print_result(result, args.json)
@@ -225,7 +225,7 @@ def _print_result(result: dict[str, object], as_json: bool) -> None:
 
 
 def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval import source_config
+    from retrieval.ingest import source_config
 
     handlers: dict[str, Callable[[], object]] = {
         "list": lambda: source_config.list_sources(settings),

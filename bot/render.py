@@ -5,7 +5,7 @@ Text is cut to a limit by `bot.text_split`.
 Nothing in this module talks to Discord; it only builds strings and `discord.Embed` objects, so
 the limits (2,000-char content, 4,096-char descriptions, 25 fields, 6,000 chars per message) are
 tested without a bot. Every piece of article-, feed- or model-derived text goes through `safe`
-or `safe_line` (the one sanitiser, `retrieval.safe_text`, plus mention neutralising) and every URL the
+or `safe_line` (the one sanitiser, `retrieval.text.sanitise`, plus mention neutralising) and every URL the
 bot shows through `safe_url`, so article text never speaks as the bot.
 """
 
@@ -27,7 +27,7 @@ from retrieval.models import (
     IndexStats,
     ScoredChunk,
 )
-from retrieval.safe_text import safe_url, sanitise_line
+from retrieval.text.sanitise import safe_url, sanitise_line
 
 MAX_CONTENT_CHARS = 2000
 MAX_EMBED_DESCRIPTION_CHARS = 4096

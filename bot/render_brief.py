@@ -26,8 +26,9 @@ from bot.render import (
 )
 from bot.safe_output import safe, safe_line, wrapped_link
 from bot.text_split import truncate
-from retrieval.brief_models import Brief, BriefSource, Story, StoryContradiction
+from retrieval.brief.models import Brief, BriefSource, Story, StoryContradiction
 from retrieval.models import Citation
+from retrieval.text.markers import markers as format_markers
 
 MAX_LINE_CHARS = 900  # one key point or one side of a disagreement, markers included
 MAX_HEADER_LINE_CHARS = 300
@@ -57,7 +58,7 @@ def story_key(brief: Brief, story: Story) -> str:
 
 
 def markers(citations: Sequence[Citation]) -> str:
-    return "".join(f"[{n}]" for n in sorted({c.n for c in citations}))
+    return format_markers(sorted({c.n for c in citations}))
 
 
 def cited_line(prefix: str, text: str, citations: Sequence[Citation], limit: int = MAX_LINE_CHARS) -> str:

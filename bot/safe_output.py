@@ -1,6 +1,6 @@
 """Discord's side of the one sanitiser: article-, feed- and model-derived text as the bot may show it.
 
-`retrieval.safe_text` removes foreign links, controls and escapes; this adds what only Discord needs:
+`retrieval.text.sanitise` removes foreign links, controls and escapes; this adds what only Discord needs:
 mentions shown as text, and a bot-shown URL wrapped in `<…>` only once `safe_url` accepts it.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import discord
 
 from bot.text_split import truncate
-from retrieval.safe_text import MAX_SAFE_TEXT_CHARS, safe_url, sanitise, sanitise_line
+from retrieval.text.sanitise import MAX_SAFE_TEXT_CHARS, safe_url, sanitise, sanitise_line
 
 THREAD_NAME_CHARS = 100  # Discord's limit for a thread name
 MAX_LINE_SAFE_CHARS = 300

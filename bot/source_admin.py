@@ -3,7 +3,7 @@
 Restricted like `/reindex`: Discord hides the group from members without Manage Server
 (`default_member_permissions`), and the bot re-checks at run time, because a server admin can
 open it to others with a channel permission overwrite. URLs go through the same SSRF rules as
-fetching (`retrieval.source_config.add_source` validates with `retrieval.url_safety.check_url`).
+fetching (`retrieval.ingest.source_config.add_source` validates with `retrieval.ingest.url_safety.check_url`).
 
 Folders are the operator's (command line, `sources.toml`): a server admin is not the host's owner.
 `kind` offers only feed and url, and the bot refuses any other kind a crafted interaction sends,
@@ -25,7 +25,7 @@ from bot.app import send_ephemeral
 from bot.commands import require_index_admin
 from bot.safe_output import wrapped_link
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
-from retrieval.source_config import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
+from retrieval.ingest.source_config import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
 
 if TYPE_CHECKING:
     from bot.app import BriefBot

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+from retrieval.text.markers import MARKER_GROUP
+
+CITATION = MARKER_GROUP
 # Preferred cut points, best first; a cut goes right after the match.
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
-_SENTENCE_END = re.compile(r"[.!?…][)\"'”’]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*[)\"'”’]*\s+")
+_SENTENCE_END = re.compile(r"[.!?…][)\"'”’]*(?:\s*" + MARKER_GROUP.pattern + r")*[)\"'”’]*\s+")
 _LINE_END = re.compile(r"\n\s*")
 _WORD_END = re.compile(r"\s+")
 

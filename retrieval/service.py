@@ -12,24 +12,24 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
-from retrieval.answer import LLMAnswerer
-from retrieval.answer_sources import cite_disagreements, group_by_article
-from retrieval.contradictions import find_disagreements
-from retrieval.embeddings import embeddings_from_settings
+from retrieval.answer.chain import LLMAnswerer
+from retrieval.answer.extractive import extractive_answer
+from retrieval.answer.numbering import cite_disagreements, group_by_article
+from retrieval.claims.disagreements import find_disagreements
 from retrieval.errors import IndexEmptyError
-from retrieval.extractive import extractive_answer
-from retrieval.indexer import Indexer, ProgressCallback
+from retrieval.index.embeddings import embeddings_from_settings
+from retrieval.index.indexer import Indexer, ProgressCallback
+from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
+from retrieval.index.store import ChromaStore
+from retrieval.ingest.loaders import load_paths
 from retrieval.llm import ChatClient, Completion, UsageCallback
-from retrieval.loaders import load_paths
 from retrieval.models import Answer, Article, IndexReport, IndexStats, ScoredChunk, Turn
-from retrieval.records import VIA_CONFIGURED, VIA_PATH
-from retrieval.search import HybridSearcher
+from retrieval.search.hybrid import HybridSearcher
+from retrieval.search.windows import check_question_day, window_start
 from retrieval.settings import Settings
-from retrieval.store import ChromaStore
-from retrieval.windows import check_question_day, window_start
 
 if TYPE_CHECKING:
-    from retrieval.brief_models import Brief
+    from retrieval.brief.models import Brief
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ class BriefbotService:
         return self._index_configured_sources(rebuild=rebuild, progress=progress)
 
     def _index_configured_sources(self, *, rebuild: bool, progress: ProgressCallback | None) -> IndexReport:
-        from retrieval import sources
-        from retrieval.source_config import load_sources
+        from retrieval.ingest import collect as sources
+        from retrieval.ingest.source_config import load_sources
 
         config = load_sources(self.settings)
         result = sources.collect_articles_from_settings(config, self.settings, commit_state=False)
@@ -173,7 +173,7 @@ class BriefbotService:
         `on_usage` gets the tokens of every LLM call (one per story); once `may_call` says no, the
         remaining stories are written extractively, so a spent budget stops the calls.
         """
-        from retrieval.brief import build_brief
+        from retrieval.brief.build import build_brief
 
         as_of = as_of or _now()
         since = window_start(as_of, window_hours)

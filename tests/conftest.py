@@ -38,7 +38,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 @pytest.fixture(scope="session")
 def embeddings():
     """The real local embedder, loaded once per test session."""
-    from retrieval.embeddings import LocalMiniLMEmbeddings
+    from retrieval.index.embeddings import LocalMiniLMEmbeddings
 
     return LocalMiniLMEmbeddings()
 
@@ -51,9 +51,9 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def service(settings: Settings, embeddings):
     """A real service on an embedded Chroma in a temp dir, with the real local embedder."""
-    from retrieval.search import HybridSearcher
+    from retrieval.index.store import ChromaStore
+    from retrieval.search.hybrid import HybridSearcher
     from retrieval.service import BriefbotService
-    from retrieval.store import ChromaStore
 
     store = ChromaStore.from_settings(settings, embeddings)
     return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))

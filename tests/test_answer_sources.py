@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from retrieval.answer_sources import cite_disagreements, group_by_article
+from retrieval.answer.numbering import cite_disagreements, group_by_article
 from retrieval.models import Answer, Article, Chunk, Citation, Disagreement, ScoredChunk
 
 

@@ -10,10 +10,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from retrieval import bm25_fit
-from retrieval.chunking import chunk_article
+from retrieval.index import bm25_fit
+from retrieval.index.chunking import chunk_article
 from retrieval.models import Article
-from retrieval.search import LexicalIndex
+from retrieval.search.hybrid import LexicalIndex
 
 QUESTION = "Which harbour in Hollis bought cranes?"
 
@@ -40,7 +40,7 @@ def test_the_fit_falls_back_to_this_process_when_no_child_can_start(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    with caplog.at_level(logging.WARNING, logger="retrieval.bm25_fit"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.index.bm25_fit"):
         index = LexicalIndex.build(_chunks(), child_min_chunks=1)
     assert index.scores(QUESTION).max() > 0
     assert "fitting in this process" in caplog.text

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import create_bot
 from bot.refresh import ScheduledRefresh
-from retrieval import source_config
+from retrieval.ingest import source_config
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder
 

@@ -10,10 +10,10 @@ import openai
 import pytest
 from pydantic import ValidationError
 
-from retrieval.brief import build_brief, render_brief_markdown, split_sides
-from retrieval.brief_models import Brief, BriefSource, KeyPoint, Story, check_quotes
+from retrieval.brief.build import build_brief, render_brief_markdown, split_sides
+from retrieval.brief.models import Brief, BriefSource, KeyPoint, Story, check_quotes
+from retrieval.ingest.loaders import load_path
 from retrieval.llm import ChatClient
-from retrieval.loaders import load_path
 from retrieval.models import Article, Citation
 from tests.support.openai_server import FakeOpenAIServer, ok, status
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.brief_store import SECONDS_PER_DAY, BriefStore
-from retrieval.brief_models import Brief, BriefSource, Story
+from retrieval.brief.models import Brief, BriefSource, Story
 from retrieval.models import Citation
 
 

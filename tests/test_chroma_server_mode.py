@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.loaders import load_path
+from retrieval.index.store import ChromaStore, client_from_settings
+from retrieval.ingest.loaders import load_path
 from retrieval.models import Article
-from retrieval.search import HybridSearcher
+from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from retrieval.store import ChromaStore, client_from_settings
 from tests.conftest import SEEDS_DIR, make_settings
 from tests.support.chroma_server import chroma_server  # noqa: F401 - fixture
 

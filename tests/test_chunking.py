@@ -7,14 +7,14 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.chunking import (
+from retrieval.index.chunking import (
     CHUNK_MAX_CHARS,
     chunk_article,
-    split_sentences,
     text_for_embedding,
     text_for_lexical,
 )
 from retrieval.models import Article
+from retrieval.text.sentences import split_sentences
 
 SENTENCES = [
     f"Sentence number {i} says that the council voted {i * 3} to {i + 1} on the harbour plan." for i in range(60)

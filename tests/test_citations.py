@@ -8,14 +8,14 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.citations import (
+from retrieval.answer.citations import (
     escape_source_text,
     format_sources_for_prompt,
     map_citations,
     number_sources,
 )
 from retrieval.models import Chunk, ScoredChunk
-from retrieval.safe_text import strip_foreign_urls
+from retrieval.text.sanitise import strip_foreign_urls
 
 
 def scored(i: int, text: str = "Some text.", url: str | None = None) -> ScoredChunk:

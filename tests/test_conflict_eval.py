@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.conflict_eval import _detects, evaluate_conflicts
+from retrieval.eval.conflicts import _detects, evaluate_conflicts
 from retrieval.models import Disagreement
 
 RGB_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "rgb-conflicts"

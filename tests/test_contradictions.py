@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.contradictions import (
+from retrieval.claims.disagreements import (
     attach_disagreements,
     compatible,
     describe,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.store import ChromaStore
+from retrieval.index.store import ChromaStore
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.slow
@@ -66,9 +66,9 @@ SNAPSHOT_SCRIPT = """
 import json, sys
 from pathlib import Path
 import numpy as np
-from retrieval.embeddings import LocalMiniLMEmbeddings
+from retrieval.index.embeddings import LocalMiniLMEmbeddings
 from retrieval.settings import Settings
-from retrieval.store import ChromaStore
+from retrieval.index.store import ChromaStore
 embeddings = LocalMiniLMEmbeddings()
 store = ChromaStore.from_settings(Settings(_env_file=None, data_dir=Path(sys.argv[1]), chroma_host=None), embeddings)
 question = np.asarray(embeddings.embed_query(sys.argv[2]), dtype=np.float32)

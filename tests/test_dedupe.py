@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.dedupe import LINK_TAKEN, canonical_url, drop_link_conflicts, merge_duplicates
+from retrieval.ingest.dedupe import LINK_TAKEN, canonical_url, drop_link_conflicts, merge_duplicates
 from retrieval.models import Article
 
 STORY = (

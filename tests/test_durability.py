@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from retrieval.store import ChromaStore
+from retrieval.index.store import ChromaStore
 from tests.conftest import REPO_ROOT, make_settings
 
 CHUNKS = 50
@@ -23,10 +23,10 @@ WRITER = textwrap.dedent(f"""
     from datetime import date
     from pathlib import Path
 
-    from retrieval.embeddings import LocalMiniLMEmbeddings
-    from retrieval.indexer import Indexer
+    from retrieval.index.embeddings import LocalMiniLMEmbeddings
+    from retrieval.index.indexer import Indexer
     from retrieval.models import Article
-    from retrieval.store import ChromaStore
+    from retrieval.index.store import ChromaStore
     from tests.conftest import make_settings
 
     settings = make_settings(Path(sys.argv[1]))

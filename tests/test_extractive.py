@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from retrieval.chunking import chunk_article
-from retrieval.extractive import REFUSAL_TEXT, answer_and_evidence, extractive_answer
+from retrieval.answer.extractive import REFUSAL_TEXT, answer_and_evidence, extractive_answer
+from retrieval.index.chunking import chunk_article
 from retrieval.models import Answer, Article, ScoredChunk
 from retrieval.settings import Settings
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from retrieval.errors import LoadError
-from retrieval.feeds import ParsedFeed, guard_xml, parse_feed
-from retrieval.fetch import SafeFetcher
+from retrieval.ingest.feeds import ParsedFeed, guard_xml, parse_feed
+from retrieval.ingest.fetch import SafeFetcher
 
 if TYPE_CHECKING:
     from tests.support.http_server import LocalServer

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from retrieval.errors import FetchError, UnsafeURLError
-from retrieval.fetch import SafeFetcher
+from retrieval.ingest.fetch import SafeFetcher
+from retrieval.ingest.url_safety import check_url, legacy_ipv4
 from retrieval.settings import Settings
-from retrieval.url_safety import check_url, legacy_ipv4
 
 if TYPE_CHECKING:
     from tests.support.http_server import LocalServer

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot.text_split import split_text
-from retrieval.chunking import CHUNK_MAX_CHARS, chunk_article
-from retrieval.citations import map_citations
-from retrieval.loaders import SUPPORTED_SUFFIXES, article_from_record, load_path, parse_briefing
+from retrieval.answer.citations import map_citations
+from retrieval.index.chunking import CHUNK_MAX_CHARS, chunk_article
+from retrieval.ingest.loaders import SUPPORTED_SUFFIXES, article_from_record, load_path, parse_briefing
 from retrieval.models import Answer, Article, Citation, Disagreement, Failure
-from retrieval.safe_text import strip_foreign_urls
+from retrieval.text.sanitise import strip_foreign_urls
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WORDS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=400)

@@ -13,7 +13,7 @@ import simcord
 from pydantic import SecretStr
 
 from bot import create_bot, render
-from retrieval.answer import QUOTED_ONLY_REPLY
+from retrieval.answer.chain import QUOTED_ONLY_REPLY
 from retrieval.settings import Settings
 from tests.conftest import make_settings
 from tests.support.discord_env import AskRecorder, make_world

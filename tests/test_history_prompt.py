@@ -12,9 +12,9 @@ import openai
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from retrieval.answer import MAX_HISTORY_CHARS, QUOTED_ONLY_REPLY, LLMAnswerer
-from retrieval.contradictions import describe
-from retrieval.extractive import extractive_answer
+from retrieval.answer.chain import MAX_HISTORY_CHARS, QUOTED_ONLY_REPLY, LLMAnswerer
+from retrieval.answer.extractive import extractive_answer
+from retrieval.claims.disagreements import describe
 from retrieval.llm import ChatClient
 from retrieval.models import Answer, Disagreement, ScoredChunk, Turn
 from tests.support.openai_server import FakeOpenAIServer

@@ -9,8 +9,8 @@ import pytest
 from filelock import FileLock
 
 from retrieval.errors import EmbedderMismatchError, ReindexRunningError
+from retrieval.index.store import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, ChromaStore, tune_hnsw
 from retrieval.models import Article
-from retrieval.store import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, ChromaStore, tune_hnsw
 from tests.conftest import SEEDS_DIR, make_settings
 
 TOPICS = ["buses", "bridges", "libraries", "hospitals", "schools", "parks", "ferries", "trams", "museums", "wells"]
@@ -120,7 +120,7 @@ def test_rebuild_switches_atomically_and_keeps_previous_for_rollback(service) ->
 def test_reopen_after_clean_exit_finds_chunks_with_get_and_query(tmp_path: Path, embeddings) -> None:
     settings = make_settings(tmp_path / "data")
     store = ChromaStore.from_settings(settings, embeddings)
-    from retrieval.indexer import Indexer
+    from retrieval.index.indexer import Indexer
 
     Indexer(store, embeddings, settings.data_dir / "index.lock").index([_article(n) for n in range(1, 11)])
     count = store.count_chunks()
@@ -141,7 +141,7 @@ def test_indexed_articles_round_trip_with_their_key_points(service) -> None:
 
 
 def test_a_collection_from_before_gets_the_current_hnsw_settings(settings, embeddings) -> None:
-    """Writes in small flushes and a wide search list (see `retrieval.store`) also for an old index."""
+    """Writes in small flushes and a wide search list (see `retrieval.index.store`) also for an old index."""
     store = ChromaStore.from_settings(settings, embeddings)
     meta = {"hnsw:space": "cosine", "embedder": store.embedder_id, "dimension": store.dimension}
     store.client.create_collection("briefbot_g1_chunks", metadata=meta, embedding_function=None)

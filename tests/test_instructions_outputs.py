@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import openai
 import pytest
 
-from retrieval.brief import build_brief
+from retrieval.brief.build import build_brief
 from retrieval.llm import ChatClient
 from retrieval.models import Article
 from tests.support.openai_server import FakeOpenAIServer, ok

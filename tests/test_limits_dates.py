@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from retrieval.errors import DateOutOfRangeError
-from retrieval.windows import EARLIEST_QUESTION_DAY, LATEST_QUESTION_DAY, window_start
+from retrieval.search.windows import EARLIEST_QUESTION_DAY, LATEST_QUESTION_DAY, window_start
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 import prompts
-from retrieval.answer import (
+from retrieval.answer.chain import (
     MAX_ANSWER_SENTENCES,
     MAX_HISTORY_TURNS,
     NOTE_LLM_UNAVAILABLE,
@@ -22,8 +22,8 @@ from retrieval.answer import (
     NOTE_UNVERIFIED,
     LLMAnswerer,
 )
+from retrieval.answer.extractive import extractive_answer
 from retrieval.errors import LLMUnavailableError
-from retrieval.extractive import extractive_answer
 from retrieval.llm import PLACEHOLDER_API_KEY, ChatClient, Completion
 from retrieval.models import Answer, Chunk, ScoredChunk, Turn
 from tests.conftest import make_settings

@@ -6,9 +6,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-from retrieval.loaders import load_path, load_paths
+from retrieval.ingest.loaders import load_path, load_paths
+from retrieval.ingest.provenance import article_id
 from retrieval.models import Failure
-from retrieval.provenance import article_id
 from tests.conftest import SEEDS_DIR
 
 
@@ -83,8 +83,8 @@ def test_missing_path_is_a_failure_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_a_folder_source_must_be_a_folder_but_the_command_line_reads_one_file(tmp_path: Path) -> None:
-    from retrieval.loaders import load_folder
-    from retrieval.local_files import NOT_A_FOLDER
+    from retrieval.ingest.loaders import load_folder
+    from retrieval.ingest.local_files import NOT_A_FOLDER
 
     env = tmp_path / ".env"
     env.write_text("DISCORD_TOKEN=canary-token-value-for-the-loader-test\n", encoding="utf-8")
@@ -94,7 +94,7 @@ def test_a_folder_source_must_be_a_folder_but_the_command_line_reads_one_file(tm
 
 
 def test_links_out_of_a_folder_are_refused_and_never_read(tmp_path: Path) -> None:
-    from retrieval.local_files import LINK_OUTSIDE
+    from retrieval.ingest.local_files import LINK_OUTSIDE
 
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -116,7 +116,7 @@ def test_links_out_of_a_folder_are_refused_and_never_read(tmp_path: Path) -> Non
 
 
 def test_which_failures_keep_their_articles() -> None:
-    from retrieval.local_files import LINK_OUTSIDE, NOT_A_FOLDER, kept_source
+    from retrieval.ingest.local_files import LINK_OUTSIDE, NOT_A_FOLDER, kept_source
 
     assert kept_source(Failure(origin="/c/a.jsonl:7", reason="parse error: not JSON")) == "/c/a.jsonl"
     assert kept_source(Failure(origin="/c/gone", reason="not found")) == "/c/gone"

@@ -55,7 +55,7 @@ async def test_loop_lag_stays_under_250_ms_during_an_incremental_reindex_of_a_bi
     tmp_path: Path, embeddings: Any, openai_server: FakeOpenAIServer
 ) -> None:
     """Chroma's HNSW flushes and the BM25 refit grow with the live index: 5,000 chunks makes the refit
-    run in its child process (`retrieval.bm25_fit`), as on a real corpus."""
+    run in its child process (`retrieval.index.bm25_fit`), as on a real corpus."""
     loop_lag = load_bench("loop_lag")
     rebuild = load_bench("rebuild_under_queries")
     service, seeds = loop_lag.build_service(tmp_path, openai_server.base_url, embeddings)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import source_config
-from retrieval.records import VIA_CONFIGURED, VIA_PATH
-from retrieval.search import HybridSearcher
+from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
+from retrieval.index.store import ChromaStore
+from retrieval.ingest import source_config
+from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from retrieval.store import ChromaStore
 from tests.conftest import make_settings
 
 FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the operator announced today."

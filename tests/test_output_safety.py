@@ -21,7 +21,7 @@ from bot.cli import format_answer
 from bot.render import RenderedMessage
 from bot.render_brief import render_brief, render_story_disagreements, render_story_sources
 from bot.safe_output import thread_name
-from retrieval.brief_models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
+from retrieval.brief.models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.models import (
     Answer,
     Article,

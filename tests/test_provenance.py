@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from retrieval import source_config
-from retrieval.dedupe import LINK_TAKEN
-from retrieval.search import HybridSearcher
+from retrieval.index.store import ChromaStore
+from retrieval.ingest import source_config
+from retrieval.ingest.dedupe import LINK_TAKEN
+from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from retrieval.store import ChromaStore
 from tests.conftest import make_settings
 from tests.support.http_server import LocalServer
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import source_config
-from retrieval.loaders import load_path
-from retrieval.local_files import LINK_OUTSIDE, NOT_A_FOLDER
-from retrieval.search import HybridSearcher
+from retrieval.index.store import ChromaStore
+from retrieval.ingest import source_config
+from retrieval.ingest.loaders import load_path
+from retrieval.ingest.local_files import LINK_OUTSIDE, NOT_A_FOLDER
+from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from retrieval.store import ChromaStore
 from tests.conftest import make_settings
 
 FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the operator announced today."

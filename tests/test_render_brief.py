@@ -22,7 +22,7 @@ from bot.render_brief import (
     story_key,
 )
 from bot.safe_output import safe
-from retrieval.brief_models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
+from retrieval.brief.models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.models import Citation
 
 AS_OF = datetime(2024, 6, 20, 23, 59, 59, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Issue 10, items 2 and 3: the one sanitiser (`retrieval.safe_text`), attack by attack, several phrasings each.
+"""Issue 10, items 2 and 3: the one sanitiser (`retrieval.text.sanitise`), attack by attack, several phrasings each.
 
 Every case is text an article, a feed or a model could carry; the allowed host is the cited article's own.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.safe_text import safe_url, sanitise, sanitise_line, strip_controls, url_host
+from retrieval.text.sanitise import safe_url, sanitise, sanitise_line, strip_controls, url_host
 
 CITED = "https://news.example/2024/06/story"
 EVIL = "evil.example"
@@ -92,6 +92,12 @@ def test_hosts_compare_as_a_browser_reads_them() -> None:
 def test_an_ipv6_cited_source_keeps_its_own_links_and_no_other() -> None:
     cleaned = sanitise("a http://[2001:db8::1]/x b http://[2001:db8::2]/y c", ["http://[2001:db8:0:0::1]/"])
     assert cleaned == "a http://[2001:db8::1]/x b c"
+
+
+@pytest.mark.parametrize("url", ["http://evil.example/x", "https://evil.example/a/b?c=1", "www.evil.example/x"])
+def test_a_citation_marker_right_after_a_foreign_url_stays(url: str) -> None:
+    """Found by the fuzz test: a bracket in a URL's path must not carry the marker away with it."""
+    assert sanitise(f"Talks resumed {url}[1] and failed [2].", [CITED]) == "Talks resumed [1] and failed [2]."
 
 
 @pytest.mark.parametrize("text, expected", [

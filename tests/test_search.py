@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from retrieval.indexer import Indexer
+from retrieval.index.indexer import Indexer
+from retrieval.index.store import ChromaStore
 from retrieval.models import Article
-from retrieval.search import HybridRetriever, HybridSearcher
-from retrieval.store import ChromaStore
+from retrieval.search.hybrid import HybridRetriever, HybridSearcher
 from tests.conftest import make_settings
 
 AS_OF = datetime(2024, 3, 14, 12, 0)

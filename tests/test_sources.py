@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.errors import LoadError, SourceError, UnsafeURLError
-from retrieval.fetch import SafeFetcher
-from retrieval.loaders import load_folder
-from retrieval.pages import extract_page
-from retrieval.source_config import (
+from retrieval.ingest.collect import collect_articles, commit_fetch_state
+from retrieval.ingest.fetch import SafeFetcher
+from retrieval.ingest.loaders import load_folder
+from retrieval.ingest.pages import extract_page
+from retrieval.ingest.source_config import (
     SourcesConfig,
     add_source,
     list_sources,
@@ -26,7 +27,6 @@ from retrieval.source_config import (
     save_sources,
     toml_string,
 )
-from retrieval.sources import collect_articles, commit_fetch_state
 from tests.conftest import make_settings
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from retrieval.timeparse import find_time_window
+from retrieval.search.timeparse import find_time_window
 
 AS_OF = datetime(2024, 3, 14, 18, 30)  # a Thursday
 

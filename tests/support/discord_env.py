@@ -77,9 +77,9 @@ def write_corpus(folder: Path) -> Path:
 
 def make_service(settings: Settings, embeddings: Any) -> Any:
     """The real service, with the session's local embedder and an LLM client only when configured."""
-    from retrieval.search import HybridSearcher
+    from retrieval.index.store import ChromaStore
+    from retrieval.search.hybrid import HybridSearcher
     from retrieval.service import BriefbotService
-    from retrieval.store import ChromaStore
 
     store = ChromaStore.from_settings(settings, embeddings)
     chat = None

@@ -1,0 +1,1 @@
+"""Cited answers: the LLM chain, the extractive answerer, citations and support checks."""

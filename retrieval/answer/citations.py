@@ -1,0 +1,123 @@
+"""Numbered sources in, checked `[n]` markers out.
+
+Sources go into the prompt as delimited, escaped blocks (article text is data, never instructions).
+The model's `[n]` markers are then mapped back: unknown numbers are dropped, the rest are renumbered
+densely in order of first use. (Links the model invented are removed by `retrieval.text.sanitise`.)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from retrieval.models import Citation, ScoredChunk
+from retrieval.text.markers import ADJACENT_REPEATS, defuse_numbered_brackets, markers
+
+# A bracket group that is not a markdown link: "[3]", "[1, 2]", "[source 4]", "[abc]".
+_BRACKET_GROUP = re.compile(r"[ \t]*\[([^\[\]\n]{1,40})\](?!\()")
+_GROUP_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+_ID_PREFIX = re.compile(r"^(?:sources?|src|refs?|citations?|cite)\s*[#:]?\s*|^#", re.IGNORECASE)
+# Other shapes models use for citations, rewritten to brackets first: "【2】", "(Source 2)", "(sources 1, 3)".
+_ALTERNATE_CITATION = re.compile(
+    r"【\s*(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*】"
+    r"|\((?:sources?|src)\s*[#:]?\s*(\d{1,4}(?:\s*(?:,|;|and|&)\s*\d{1,4})*)\)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d{1,4}")
+_RANGE = re.compile(r"(\d{1,4})\s*[-–]\s*(\d{1,4})")
+_TOKEN = re.compile(r"[\w-]{1,12}")
+MAX_RANGE_LENGTH = 20
+
+# Prompt escaping: angle brackets can never open or close a tag, `[n]` in article text cannot
+# pose as a citation, and known chat-template markers are defused.
+_TEMPLATE_MARKERS = re.compile(r"\[/?INST\]|\[/?SYS\]|<<|>>|<\||\|>", re.IGNORECASE)
+
+
+def number_sources(sources: Sequence[ScoredChunk]) -> list[Citation]:
+    """Citation `n` (1-based) for each source, in prompt order; quotes are filled in later."""
+    return [
+        Citation(
+            n=i,
+            article_id=s.chunk.article_id,
+            chunk_id=s.chunk.id,
+            title=s.chunk.title,
+            url=s.chunk.url,
+            published=s.chunk.published,
+            outlet=s.chunk.outlet,
+        )
+        for i, s in enumerate(sources, start=1)
+    ]
+
+
+def escape_source_text(text: str) -> str:
+    """Neutralise anything in article text that could pass for a delimiter, role tag or citation."""
+    text = _TEMPLATE_MARKERS.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›")
+                                 .replace("[", "(").replace("]", ")"), text)
+    text = text.replace("<", "‹").replace(">", "›")
+    return defuse_numbered_brackets(text)
+
+
+def _attribute(value: object) -> str:
+    return html.escape(escape_source_text(str(value)), quote=True)
+
+
+def format_sources_for_prompt(sources: Sequence[ScoredChunk]) -> str:
+    """`<source id="n" title=... date=... outlet=...>text</source>` blocks, one per source."""
+    blocks = []
+    for i, scored in enumerate(sources, start=1):
+        chunk = scored.chunk
+        date = chunk.published.isoformat() if chunk.published else "unknown"
+        blocks.append(
+            f'<source id="{i}" title="{_attribute(chunk.title)}" date="{date}" '
+            f'outlet="{_attribute(chunk.outlet)}">\n{escape_source_text(chunk.text)}\n</source>'
+        )
+    return "\n\n".join(blocks)
+
+
+def _parse_group(content: str) -> list[int] | None:
+    """The ids in a citation-like bracket group (invalid ones as 0), or None if it is ordinary text."""
+    ids: list[int] = []
+    for raw in _GROUP_SEPARATOR.split(content.strip()):
+        part = _ID_PREFIX.sub("", raw.strip())
+        if _NUMBER.fullmatch(part):
+            ids.append(int(part))
+        elif (span := _RANGE.fullmatch(part)) and 0 <= int(span[2]) - int(span[1]) < MAX_RANGE_LENGTH:
+            ids.extend(range(int(span[1]), int(span[2]) + 1))
+        elif _TOKEN.fullmatch(part):
+            ids.append(0)  # a one-word id like [abc]: citation-shaped, but points nowhere
+        else:
+            return None
+    return ids
+
+
+def map_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
+    """Keep markers that point to a real source, drop the rest, renumber densely by first use."""
+    by_n = {c.n: c for c in citations}
+    renumber: dict[int, int] = {}
+
+    def rewrite(match: re.Match[str]) -> str:
+        ids = _parse_group(match.group(1))
+        if ids is None:
+            return match.group(0)
+        kept = []
+        for n in ids:
+            if n in by_n:
+                new = renumber.setdefault(n, len(renumber) + 1)
+                if new not in kept:
+                    kept.append(new)
+        if not kept:
+            return ""
+        lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip(" \t"))]
+        return lead + markers(kept)
+
+    text = _ALTERNATE_CITATION.sub(lambda m: f"[{m.group(1) or m.group(2)}]", text)
+    mapped = _BRACKET_GROUP.sub(rewrite, text)
+    mapped = ADJACENT_REPEATS.sub(r"\1", mapped)  # "[1][1]" after renumbering, not a link label
+    used = tuple(by_n[old].model_copy(update={"n": new}) for old, new in renumber.items())
+    return mapped, used
+
+
+def citation_numbers(text: str) -> list[int]:
+    """The `[n]` numbers in already-mapped text, in order of appearance."""
+    return [int(m) for m in re.findall(r"\[(\d+)\]", text)]

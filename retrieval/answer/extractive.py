@@ -1,0 +1,289 @@
+"""The offline answer: the retrieved sentences that best answer the question, each cited, or a refusal.
+
+With no LLM this is what users read, so it picks sentences that *answer* (they hold the kind of thing
+the question asks for: a name for "who", a number for "how many") rather than ones that only restate it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import Stemmer
+from langchain_core.embeddings import Embeddings
+
+from retrieval.answer.asked_fact import lead_with_asked_fact, two_sides
+from retrieval.answer.question_kinds import answer_type_match, question_kind
+from retrieval.models import Answer, Citation, ScoredChunk
+from retrieval.text.instructions import is_instruction
+from retrieval.text.sentences import split_sentences
+
+REFUSAL_TEXT = "I couldn't find this in my sources."
+MIN_SENTENCE_CHARS = 25
+MAX_SENTENCE_CHARS = 600
+MAX_SENTENCES_PER_CHUNK = 40
+SENTENCE_CACHE_ENTRIES = 20_000  # ~30 MB of 384-dim float32 vectors; the same chunks come back often
+# How a sentence is chosen: weights of parts in [0, 1], from a coarse grid on the dev set (similarity
+# dominates; the other parts each moved answer accuracy by a point or two).
+SIMILARITY_WEIGHT = 0.55
+COVERAGE_WEIGHT = 0.15
+ANSWER_TYPE_WEIGHT = 0.20
+RANK_WEIGHT = 0.05
+LENGTH_WEIGHT = 0.25  # longer sentences carry more facts; saturates at LENGTH_SATURATION_CHARS
+LENGTH_SATURATION_CHARS = 300
+RESTATING_PENALTY = 0.15  # a sentence that adds (almost) nothing beyond the question's own words
+RESTATING_NOVELTY = 0.25  # share of new content words under which a sentence only restates
+SECONDARY_SENTENCE_FLOOR = 0.6  # a 2nd/3rd sentence needs this share of the best score and evidence
+# Whether to answer at all: evidence of the best sentence (see `evidence_score`), compared with
+# `Settings.refusal_threshold` (0.38 recommended: answer accuracy is flat up to it and false refusals stay at
+# 0.16 on the dev set; from 0.40 on they climb fast).
+EVIDENCE_SIMILARITY_WEIGHT = 0.5  # the rest is coverage of the question's terms
+UNTYPED_EVIDENCE_FACTOR = 0.6  # a sentence without the asked-for kind of thing (or a why/how question)
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours out over own same she should so
+    some such than that the their theirs them then there these they this those through to too under until
+    up very was we were what when where which while who whom whose why will with would you your yours
+    said says according new one recently week weeks year last first
+    name named called type kind following""".split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One sentence of one retrieved chunk, with the parts of its score (kept apart for evaluation)."""
+
+    sentence: str
+    source: int  # index into the retrieved sources, 0 = best ranked
+    similarity: float
+    coverage: float
+    answer_type: float
+    restating: bool
+
+    def score(self, n_sources: int) -> float:
+        """How likely this sentence is to hold the answer, relative to the other candidates."""
+        rank_prior = 1.0 - self.source / max(n_sources, 1)
+        length = min(len(self.sentence), LENGTH_SATURATION_CHARS) / LENGTH_SATURATION_CHARS
+        return (
+            SIMILARITY_WEIGHT * self.similarity
+            + COVERAGE_WEIGHT * self.coverage
+            + ANSWER_TYPE_WEIGHT * self.answer_type
+            + RANK_WEIGHT * rank_prior
+            + LENGTH_WEIGHT * length
+            - (RESTATING_PENALTY if self.restating else 0.0)
+        )
+
+    @property
+    def evidence(self) -> float:
+        """How well this sentence supports an answer: relevance (meaning and the question's own terms) times
+        whether it holds a thing of the asked-for kind. Rank-free, so comparable across questions."""
+        relevance = EVIDENCE_SIMILARITY_WEIGHT * self.similarity + (1 - EVIDENCE_SIMILARITY_WEIGHT) * self.coverage
+        return relevance * (1.0 if self.answer_type >= 1.0 else UNTYPED_EVIDENCE_FACTOR)
+
+
+def extractive_answer(
+    question: str,
+    sources: Sequence[ScoredChunk],
+    embeddings: Embeddings,
+    *,
+    refusal_threshold: float,
+    max_sentences: int = 3,
+) -> Answer:
+    """Answer with up to `max_sentences` retrieved sentences, each followed by `[n]`; refuse on weak evidence."""
+    answer, evidence = answer_and_evidence(question, sources, embeddings, max_sentences=max_sentences)
+    return answer if evidence >= refusal_threshold else refusal(question)
+
+
+def answer_and_evidence(
+    question: str, sources: Sequence[ScoredChunk], embeddings: Embeddings, *, max_sentences: int = 3
+) -> tuple[Answer, float]:
+    """The best answer the sources allow, never refused unless empty, and its evidence score.
+
+    Kept apart from the refusal decision so the evaluation can sweep thresholds without re-embedding.
+    """
+    candidates = score_sentences(question, sources, embeddings)
+    if not candidates:
+        return refusal(question), float("-inf")
+    kind = question_kind(question)
+
+    def article_of(i: int) -> str:
+        return sources[i].chunk.article_id
+
+    by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
+    ranked = lead_with_asked_fact(by_score, kind, question, article_of)
+    chosen = _pick(ranked, len(sources), max_sentences)
+    forced = two_sides(
+        chosen[0], ranked, kind, question, article_of, lambda i: sources[i].chunk.kind == "contradiction"
+    )
+    if ranked[0] is not by_score[0]:  # the lead holds the asked value; the best match still gives context
+        forced.append(by_score[0])
+    if forced:  # both sides right after the lead; the rest as room allows
+        forced = list(dict.fromkeys(c for c in forced if c is not chosen[0]))
+        rest = [c for c in chosen[1:] if c not in forced]
+        chosen = [chosen[0], *forced, *rest][: max(max_sentences, 1 + len(forced))]
+    return _compose(question, chosen, sources), evidence_score(candidates)
+
+
+def refusal(question: str) -> Answer:
+    return Answer(question=question, text=REFUSAL_TEXT, refused=True, mode="extractive")
+
+
+def evidence_score(candidates: Sequence[_Candidate]) -> float:
+    """The strongest evidence any sentence gives; compared with `Settings.refusal_threshold`."""
+    return max((c.evidence for c in candidates), default=float("-inf"))
+
+
+def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: Embeddings) -> list[_Candidate]:
+    """Every usable sentence of the sources with its score parts; sentences are embedded in one batch."""
+    pairs = [(i, s) for i, src in enumerate(sources) for s in _sentences(src.chunk.text)]
+    if not pairs:
+        return []
+    vectors = _SENTENCE_VECTORS.embed(embeddings, [s for _, s in pairs])
+    query = np.asarray(embeddings.embed_query(question), dtype=np.float32)
+    similarities = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-9, None)
+    terms = _weighted_terms(question)
+    kind = question_kind(question)
+    question_stems = set(terms)
+    return [
+        _Candidate(
+            sentence=sentence,
+            source=i,
+            similarity=float(max(similarities[j], 0.0)),
+            coverage=_coverage(terms, sentence),
+            answer_type=answer_type_match(kind, sentence, question),
+            restating=_novelty(sentence, question_stems) < RESTATING_NOVELTY,
+        )
+        for j, (i, sentence) in enumerate(pairs)
+    ]
+
+
+class _SentenceVectors:
+    """A bounded, thread-safe cache of sentence vectors per embedder: popular chunks are not re-embedded."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def embed(self, embeddings: Embeddings, sentences: list[str]) -> np.ndarray:
+        model = str(getattr(embeddings, "model_id", type(embeddings).__qualname__))
+        with self._lock:
+            known = {s: self._vectors[(model, s)] for s in sentences if (model, s) in self._vectors}
+            for sentence in known:
+                self._vectors.move_to_end((model, sentence))
+        missing = [s for s in dict.fromkeys(sentences) if s not in known]
+        if missing:  # one batch, outside the lock
+            fresh = embeddings.embed_documents(missing)
+            known |= {s: np.asarray(v, dtype=np.float32) for s, v in zip(missing, fresh, strict=True)}
+            with self._lock:
+                self._vectors.update(((model, s), known[s]) for s in missing)
+                while len(self._vectors) > self._max_entries:
+                    self._vectors.popitem(last=False)
+        return np.stack([known[s] for s in sentences])
+
+
+_SENTENCE_VECTORS = _SentenceVectors(SENTENCE_CACHE_ENTRIES)
+
+
+def _pick(ranked: list[_Candidate], n_sources: int, limit: int) -> list[_Candidate]:
+    """The best sentences, one per chunk (more sources, more chances), each nearly as likely and as
+    relevant as the best one, and no two saying the same thing."""
+    score_floor = max(c.score(n_sources) for c in ranked) * SECONDARY_SENTENCE_FLOOR
+    evidence_floor = max(c.evidence for c in ranked) * SECONDARY_SENTENCE_FLOOR
+    chosen: list[_Candidate] = []
+    for candidate in ranked:
+        if len(chosen) >= limit or (chosen and candidate.score(n_sources) < score_floor):
+            break  # the first one leads whatever its score: it may hold the asked value
+        if any(c.source == candidate.source for c in chosen):
+            continue
+        if chosen and (candidate.evidence < evidence_floor or _repeats(candidate.sentence, chosen)):
+            continue
+        chosen.append(candidate)
+    return chosen
+
+
+def _repeats(sentence: str, chosen: list[_Candidate]) -> bool:
+    words = set(_stems(sentence))
+    for other in chosen:
+        other_words = set(_stems(other.sentence))
+        if words and len(words & other_words) / len(words | other_words) >= 0.7:
+            return True
+    return False
+
+
+def _compose(question: str, chosen: list[_Candidate], sources: Sequence[ScoredChunk]) -> Answer:
+    """`sentence [n]` for each chosen sentence; numbers are dense in order of use."""
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for candidate in chosen:
+        if candidate.source not in numbers:
+            numbers[candidate.source] = len(numbers) + 1
+            chunk = sources[candidate.source].chunk
+            citations.append(
+                Citation(
+                    n=numbers[candidate.source], article_id=chunk.article_id, chunk_id=chunk.id,
+                    title=chunk.title, url=chunk.url, published=chunk.published, outlet=chunk.outlet,
+                    quote=candidate.sentence,
+                )
+            )
+        parts.append(f"{candidate.sentence} [{numbers[candidate.source]}]")
+    return Answer(question=question, text=" ".join(parts), citations=tuple(citations), mode="extractive")
+
+
+def _sentences(text: str) -> list[str]:
+    """Whole sentences of a chunk (exact substrings of it, so a quote can be checked against its source);
+    never one that gives orders to the reader or to a model, which the bot would then present as news."""
+    sentences = (s.lstrip("-*• ") for s in split_sentences(text))  # key-point chunks are bullet lists
+    found = [
+        s for s in sentences
+        if MIN_SENTENCE_CHARS <= len(s) <= MAX_SENTENCE_CHARS and _WORD.search(s) and not is_instruction(s)
+    ]
+    return found[:MAX_SENTENCES_PER_CHUNK]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def _stems(text: str) -> list[str]:
+    words = [w.lower().strip(".'’-") for w in _WORD.findall(text)]
+    return _stemmer().stemWords([w for w in words if w and w not in _STOP_WORDS])
+
+
+def _weighted_terms(question: str) -> dict[str, float]:
+    """Question content terms; names and numbers weigh double, being what pins a passage down."""
+    weights: dict[str, float] = {}
+    for index, word in enumerate(_WORD.findall(question)):
+        lower = word.lower().strip(".'’-")
+        if not lower or lower in _STOP_WORDS:
+            continue
+        stem = _stemmer().stemWord(lower)
+        is_name = index > 0 and word[0].isupper()
+        weights[stem] = max(weights.get(stem, 0.0), 2.0 if is_name or word[0].isdigit() else 1.0)
+    return weights
+
+
+def _coverage(terms: dict[str, float], sentence: str) -> float:
+    if not terms:
+        return 0.0
+    present = set(_stems(sentence))
+    return sum(w for t, w in terms.items() if t in present) / sum(terms.values())
+
+
+def _novelty(sentence: str, question_stems: set[str]) -> float:
+    """Share of the sentence's content words that the question does not already contain."""
+    words = _stems(sentence)
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w not in question_stems) / len(words)

@@ -1,0 +1,122 @@
+"""The brief: the window's articles grouped into stories, each with cited key points and disagreements.
+
+Extractive by default (MMR over sentence embeddings for key points, `contradictions` for disagreements);
+with a chat client each story is written by the LLM as JSON, validated citation by citation, and any
+story whose output cannot be used falls back to the extractive one. Key points and contradictions that
+an ingested briefing states are evidence: they are cited to that briefing, never stated as fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from langchain_core.embeddings import Embeddings
+
+from retrieval.brief.extractive import extractive_story, split_sides
+from retrieval.brief.llm import llm_story
+from retrieval.brief.models import Brief, BriefSource, check_quotes
+from retrieval.brief.stories import CachedEmbeddings, Numbering, group_stories, headline, in_window, on_topic
+from retrieval.models import Article, Citation
+
+if TYPE_CHECKING:
+    from retrieval.llm import ChatClient
+
+__all__ = [
+    "CachedEmbeddings",
+    "Numbering",
+    "build_brief",
+    "extractive_story",
+    "group_stories",
+    "headline",
+    "in_window",
+    "llm_story",
+    "on_topic",
+    "render_brief_markdown",
+    "split_sides",
+]
+
+MAX_STORIES = 8
+
+
+# --- the brief ---------------------------------------------------------------------------------------
+def build_brief(
+    articles: Sequence[Article],
+    *,
+    as_of: datetime,
+    window_hours: int = 24,
+    topic: str | None = None,
+    embeddings: Embeddings,
+    chat: ChatClient | None = None,
+) -> Brief:
+    """The brief of the window before `as_of`: stories by coverage then recency, every point cited."""
+    vectors = CachedEmbeddings(embeddings)
+    chosen = in_window(articles, as_of, window_hours)
+    if topic and topic.strip() and chosen:
+        chosen = on_topic(chosen, topic.strip(), vectors)
+    groups = group_stories(chosen, vectors)[:MAX_STORIES]
+    numbering = Numbering()
+    for group in groups:
+        for article in group.articles:
+            numbering.add(article)
+    stories, notes, used_llm = [], [], False
+    for group in groups:
+        story = None
+        if chat is not None:
+            story, note = llm_story(group, numbering, chat)
+            used_llm = used_llm or story is not None
+            notes.extend([note] if note else [])
+        stories.append(story or extractive_story(group, numbering, vectors))
+    brief = Brief(
+        as_of=as_of, window_hours=window_hours, topic=topic, stories=tuple(stories), sources=numbering.sources(),
+        mode="llm" if used_llm else "extractive", note=notes[0] if notes else None,
+    )
+    broken = check_quotes(brief, numbering.articles)
+    if broken:
+        raise ValueError(f"{len(broken)} citation quote(s) are not in their article")
+    return brief
+
+
+# --- Markdown ----------------------------------------------------------------------------------------
+def render_brief_markdown(brief: Brief) -> str:
+    """The brief shaped like the seed briefing: summary, `Key points`, `Contradictions`, then sources."""
+    span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
+    title = f"# Brief, {brief.as_of.date().isoformat()} ({span}{f', topic: {brief.topic}' if brief.topic else ''})"
+    lines = [title, ""]
+    if brief.note:
+        lines += [f"_{brief.note}_", ""]
+    if not brief.stories:
+        lines.append("No articles in this window.")
+    for number, story in enumerate(brief.stories, 1):
+        coverage = (f"single source: {story.outlets[0]}" if story.single_source
+                    else f"{story.coverage} outlets: {', '.join(story.outlets)}")
+        lines += [f"## {number}. {story.headline}", f"_{coverage}_", "",
+                  f"{story.summary} {_markers(story.summary_citations)}", ""]
+        if story.key_points:
+            lines.append("Key points")
+            lines += [f"- {point.text} {_markers(point.citations)}" for point in story.key_points]
+            lines.append("")
+        if story.contradictions:
+            lines.append("Contradictions")
+            for contradiction in story.contradictions:
+                lines.append(f"- {contradiction.claim}")
+                lines += [f"  - {side.says} {_markers(side.citations)}" for side in contradiction.sides]
+            lines.append("")
+    if brief.sources:
+        lines.append("Sources")
+        lines += [_source_line(source) for source in brief.sources]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markers(citations: Sequence[Citation]) -> str:
+    return "".join(f"[{n}]" for n in sorted({c.n for c in citations}))
+
+
+def _source_line(source: BriefSource) -> str:
+    parts = [source.title, source.outlet]
+    if source.published:
+        parts.append(source.published.isoformat())
+    if source.url:
+        parts.append(source.url)
+    return f"[{source.n}] " + " — ".join(parts)

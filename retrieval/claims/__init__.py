@@ -1,0 +1,1 @@
+"""Where sources disagree: checkable values, statement alignment and clashes."""

@@ -1,0 +1,181 @@
+"""What aligned statements disagree on: one value swapped (date, number, name), a negation or an antonym."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.claims.alignment import Statement, differing_regions
+from retrieval.claims.values import STOP_WORDS, Value, compatible, name_key
+
+COUNT_ALIGN_MIN_COSINE = 0.7  # reworded statements must be this close before their counts are compared
+MAX_REGION_TOKENS = 8  # a differing span longer than this is a rewrite, not one swapped fact
+MAX_NEGATION_REGION_TOKENS = 3
+TOPIC_CONTEXT_WORDS = 8
+
+_NEGATIONS = frozenset({"not", "no", "never", "n't", "none", "neither", "nor", "without"})
+_AUXILIARIES = frozenset(
+    [
+        "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
+        "should", "may", "might", "be", "been",
+    ]
+)
+_ANTONYMS = {
+    frozenset(pair)
+    for pair in (
+        ("confirmed", "denied"), ("confirms", "denies"), ("rose", "fell"), ("increased", "decreased"),
+        ("won", "lost"), ("approved", "rejected"), ("accepted", "rejected"), ("alive", "dead"),
+        ("open", "closed"), ("guilty", "innocent"), ("higher", "lower"), ("up", "down"),
+    )
+}
+_HEDGES = frozenset(
+    [
+        "a", "an", "the", "at", "least", "about", "nearly", "almost", "around", "approximately", "more",
+        "than", "over", "some", "up", "to", "roughly"
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One aligned pair of statements that differ on one value."""
+
+    kind: str
+    left: tuple[int, str, Value | None]  # source, surface, value (None for a negation side)
+    right: tuple[int, str, Value | None]
+    topic: str
+
+
+def clashes_between(left: Statement, right: Statement, cosine: float) -> list[Clash]:
+    """What one aligned pair disagrees on; nothing if it differs in more than one fact (another event)."""
+    found = []
+    for i1, i2, j1, j2 in differing_regions(left, right) or ():
+        if max(i2 - i1, j2 - j1) > MAX_REGION_TOKENS:
+            continue
+        clash = _value_clash(left, right, (i1, i2), (j1, j2)) or _negation_clash(left, right, (i1, i2), (j1, j2))
+        if clash:
+            found.append(clash)
+    if not found and cosine >= COUNT_ALIGN_MIN_COSINE:
+        found = _count_clashes(left, right)
+    slots = {(clash.left[1], clash.right[1]) for clash in found}
+    return found if len(slots) == 1 else []
+
+
+def _count_clashes(left: Statement, right: Statement) -> list[Clash]:
+    """Reworded statements that count the same thing differently: "12 people died" / "killed 20 people"."""
+    left_counts, right_counts = _counted(left), _counted(right)
+    found = []
+    for noun, value in left_counts.items():
+        other = right_counts.get(noun)
+        if other is None or compatible(value, other):
+            continue
+        if any(compatible(value, v) for v in right.values) or any(compatible(other, v) for v in left.values):
+            continue
+        found.append(Clash("number", (left.source, f"{_text(left, value)} {noun}", value),
+                            (right.source, f"{_text(right, other)} {noun}", other), f"the number of {noun}"))
+    return found
+
+
+def _counted(statement: Statement) -> dict[str, Value]:
+    """Numbers with the noun right after them ("20 people"); a noun counted twice is ambiguous."""
+    counts: dict[str, Value] = {}
+    seen: set[str] = set()
+    for value in statement.values:
+        if value.kind != "number":
+            continue
+        after = re.match(r"\s+([a-z]{3,})", statement.text[value.end :])
+        if after and after.group(1) not in STOP_WORDS:
+            noun = after.group(1)
+            counts.pop(noun, None) if noun in seen else counts.setdefault(noun, value)
+            seen.add(noun)
+    return counts
+
+
+def _text(statement: Statement, value: Value) -> str:
+    return statement.text[value.start : value.end]
+
+
+def _span(statement: Statement, start: int, end: int) -> tuple[int, int]:
+    """Character span of tokens [start, end); an empty span sits between its neighbours."""
+    tokens = statement.tokens
+    if start < end:
+        return tokens[start].start, tokens[end - 1].end
+    position = tokens[start].start if start < len(tokens) else len(statement.text)
+    return position, position
+
+
+def _overlapping(statement: Statement, span: tuple[int, int]) -> list[Value]:
+    return [v for v in statement.values if v.start < span[1] and span[0] < v.end]
+
+
+def _value_clash(left: Statement, right: Statement, li: tuple[int, int], ri: tuple[int, int]) -> Clash | None:
+    left_span, right_span = _span(left, *li), _span(right, *ri)
+    left_values = _overlapping(left, left_span)
+    right_values = _overlapping(right, right_span)
+    for kind in ("date", "number", "name"):
+        lv = [c for v in left_values if v.kind == kind and (c := _clipped(left.text, v, left_span))]
+        rv = [c for v in right_values if v.kind == kind and (c := _clipped(right.text, v, right_span))]
+        if not lv or not rv:
+            continue
+        if len(lv) != len(rv):
+            return None  # not one slot filled differently: words were added or dropped
+        if not (_only_values(left, li, left_values) and _only_values(right, ri, right_values)):
+            return None  # other words changed too: a rewording, not one swapped value
+        if any(compatible(x, y) for x in lv for y in rv):
+            return None
+        return Clash(
+            kind,
+            (left.source, _surface(left.text, left_span, lv), lv[0]),
+            (right.source, _surface(right.text, right_span, rv), rv[0]),
+            _topic(left, li),
+        )
+    return None
+
+
+def _clipped(text: str, value: Value, span: tuple[int, int]) -> Value | None:
+    """A name keyed only by its words inside the changed span ("Google CEO [Tim Cook]")."""
+    if value.kind != "name":
+        return value
+    key = name_key(text[max(value.start, span[0]) : min(value.end, span[1])])
+    return Value("name", value.start, value.end, key) if key[0] else None
+
+
+def _surface(text: str, span: tuple[int, int], values: list[Value]) -> str:
+    """The changed words widened to whole values: "1, 2017" becomes "December 1, 2017"."""
+    start = min(span[0], values[0].start)
+    end = max(span[1], values[-1].end)
+    return text[start:end].strip(" ,;:.·")
+
+
+def _only_values(statement: Statement, region: tuple[int, int], values: list[Value]) -> bool:
+    """Every changed word is part of a value or a hedge ("at least", "about")."""
+    for token in statement.tokens[region[0] : region[1]]:
+        inside = any(v.start <= token.start and token.end <= v.end for v in values)
+        if not inside and token.norm.isalnum() and token.norm not in _HEDGES:
+            return False
+    return True
+
+
+def _negation_clash(left: Statement, right: Statement, li: tuple[int, int], ri: tuple[int, int]) -> Clash | None:
+    """ "will raise" / "will not raise", or one word swapped for its opposite ("rose" / "fell")."""
+    a = {t.norm for t in left.tokens[li[0] : li[1]]}
+    b = {t.norm for t in right.tokens[ri[0] : ri[1]]}
+    if max(li[1] - li[0], ri[1] - ri[0]) > MAX_NEGATION_REGION_TOKENS:
+        return None
+    negated = (a <= _NEGATIONS | _AUXILIARIES and bool(a & _NEGATIONS) and b <= _AUXILIARIES) or (
+        b <= _NEGATIONS | _AUXILIARIES and bool(b & _NEGATIONS) and a <= _AUXILIARIES
+    )
+    content_a, content_b = a - _HEDGES - {"any"}, b - _HEDGES - {"any"}
+    antonyms = len(content_a) == len(content_b) == 1 and frozenset(content_a | content_b) in _ANTONYMS
+    if not (negated or antonyms):
+        return None
+    return Clash("negation", (left.source, left.text, None), (right.source, right.text, None), _topic(left, li))
+
+
+def _topic(statement: Statement, region: tuple[int, int]) -> str:
+    """The words just before the differing span: what the statements are about."""
+    before = statement.tokens[max(0, region[0] - TOPIC_CONTEXT_WORDS) : region[0]]
+    if before:
+        return f"“{statement.text[before[0].start : before[-1].end]} …”"
+    after = statement.tokens[region[1] : region[1] + TOPIC_CONTEXT_WORDS]
+    return f"“… {statement.text[after[0].start : after[-1].end]}”" if after else "this point"

@@ -1,0 +1,1 @@
+"""Evaluations on the RealTime QA and RGB conflict data."""

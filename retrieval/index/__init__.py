@@ -1,0 +1,1 @@
+"""Chunks, the embedder, the Chroma store and the incremental indexer."""

@@ -1,0 +1,1 @@
+"""Hybrid retrieval (dense + BM25) and time expressions in questions."""

@@ -1,0 +1,1 @@
+"""Text every stage shares: sentence splitting, the output sanitiser, instruction-shaped sentences."""
