@@ -13,11 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.answering import GENERIC_APOLOGY, Answerer, Cooldown
-from bot.budget import TokenBudget
-from bot.conversations import ConversationStore
-from bot.targets import NO_MENTIONS
+from bot.render import messages as render
+from bot.utils.answering import GENERIC_APOLOGY, Answerer, Cooldown
+from bot.utils.conversations import ConversationStore
+from bot.utils.limits import TokenBudget
+from bot.utils.targets import NO_MENTIONS
 from retrieval.brief.models import Brief
 from retrieval.errors import BriefbotError
 from retrieval.llm import Completion
@@ -81,11 +81,11 @@ class BriefBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        from bot.brief_commands import BriefCommands
-        from bot.commands import BriefbotCommands
-        from bot.listeners import ConversationListener
-        from bot.refresh import ScheduledRefresh
-        from bot.source_admin import SourceAdmin
+        from bot.exts.ask import BriefbotCommands
+        from bot.exts.brief._cog import BriefCommands
+        from bot.exts.mentions import ConversationListener
+        from bot.exts.refresh import ScheduledRefresh
+        from bot.exts.source_admin import SourceAdmin
 
         await self.add_cog(BriefbotCommands(self))
         await self.add_cog(ConversationListener(self))

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot import redact
+from bot.utils import redact
 from retrieval.errors import BriefbotError, UnsafeURLError
 from retrieval.models import Answer, IndexProgress, IndexReport
 from retrieval.settings import Settings

@@ -13,8 +13,8 @@ from discord.ext import commands
 from filelock import FileLock
 
 from bot.app import ADMIN_ONLY_MESSAGE
-from bot.commands import REINDEX_RUNNING_MESSAGE, BriefbotCommands, is_index_admin
-from bot.source_admin import UNSAFE_URL_MESSAGE
+from bot.exts.ask import REINDEX_RUNNING_MESSAGE, BriefbotCommands, is_index_admin
+from bot.exts.source_admin import UNSAFE_URL_MESSAGE
 from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world
 

@@ -11,9 +11,10 @@ import discord
 import pytest
 import simcord
 
-from bot import create_bot, render
-from bot.conversations import MAX_HISTORY_TURNS
-from bot.text_split import CITATION
+from bot import create_bot
+from bot.render import messages as render
+from bot.render.text_split import CITATION
+from bot.utils.conversations import MAX_HISTORY_TURNS
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_service, make_world
 

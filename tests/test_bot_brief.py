@@ -13,9 +13,10 @@ import pytest
 import simcord
 from discord.ext import commands
 
-from bot import create_bot, render
-from bot.brief_commands import BAD_DATE_MESSAGE, BriefCommands, brief_as_of
-from bot.render_brief import DISAGREEMENTS_HEADING, EMPTY_BRIEF_TEXT, NO_DISAGREEMENT_TEXT
+from bot import create_bot
+from bot.exts.brief._cog import BAD_DATE_MESSAGE, BriefCommands, brief_as_of
+from bot.render import messages as render
+from bot.render.brief import DISAGREEMENTS_HEADING, EMPTY_BRIEF_TEXT, NO_DISAGREEMENT_TEXT
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_world
 
@@ -227,7 +228,7 @@ async def test_a_500_on_the_post_is_survived_and_the_next_day_still_posts(
 ) -> None:
     env, world = daily
     env.inject_error("POST", f"/channels/{world.channel.id}/messages", status=500)
-    with caplog.at_level(logging.WARNING, logger="bot.brief_commands"):
+    with caplog.at_level(logging.WARNING, logger="bot.exts.brief._cog"):
         await advance_to(env, 7.1)
     assert len(channel_posts(env, world.channel)) == 1 and not briefs_in(world.channel)
     assert any("daily brief not posted (HTTP 500" in r.getMessage() for r in caplog.records)
@@ -245,9 +246,9 @@ async def test_missing_permissions_is_logged_once_a_day_without_a_crash_loop(
     env, world = daily
     env.inject_error("POST", f"/channels/{world.channel.id}/messages", status=403, code=50013,
                      message="Missing Permissions", times=None)
-    with caplog.at_level(logging.WARNING, logger="bot.brief_commands"):
+    with caplog.at_level(logging.WARNING, logger="bot.exts.brief._cog"):
         await advance_to(env, 3 * 24 + 7.1)
     assert len(channel_posts(env, world.channel)) == 4  # one attempt a day: Jan 1, 2, 3 and 4
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.brief_commands"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.exts.brief._cog"]
     assert len(warnings) == 4 and all("HTTP 403, code 50013" in w for w in warnings)
     assert brief_cog(env).daily_brief.is_running() and not env.errors

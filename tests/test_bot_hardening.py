@@ -19,11 +19,12 @@ from discord.ext import commands
 from pydantic import SecretStr
 
 import prompts
-from bot import create_bot, render
-from bot.answering import TIMEOUT_MESSAGE
-from bot.budget import BUDGET_MESSAGE
-from bot.commands import BriefbotCommands
-from bot.targets import DELIVERY_MARGIN_SECONDS, INTERACTION_TOKEN_SECONDS
+from bot import create_bot
+from bot.exts.ask import BriefbotCommands
+from bot.render import messages as render
+from bot.utils.answering import TIMEOUT_MESSAGE
+from bot.utils.limits import BUDGET_MESSAGE
+from bot.utils.targets import DELIVERY_MARGIN_SECONDS, INTERACTION_TOKEN_SECONDS
 from retrieval.llm import Completion
 from retrieval.settings import Settings
 from tests.conftest import make_settings

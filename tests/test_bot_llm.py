@@ -15,7 +15,7 @@ import pytest
 import simcord
 from pydantic import SecretStr
 
-from bot import render
+from bot.render import messages as render
 from retrieval.settings import Settings
 from tests.conftest import make_settings
 from tests.support.discord_env import (

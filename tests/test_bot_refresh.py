@@ -10,7 +10,7 @@ import simcord
 from discord.ext import commands
 
 from bot import create_bot
-from bot.refresh import ScheduledRefresh
+from bot.exts.refresh import ScheduledRefresh
 from retrieval.ingest import source_config
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder
@@ -52,7 +52,7 @@ async def test_the_refresh_indexes_new_articles_and_survives_a_failed_run(
     assert any("Ferry" in a.title for a in bot_service.stats().newest)
 
     (inbox / "broken.txt").write_bytes(b"")  # a bad file is a reported failure, not a crash
-    with caplog.at_level(logging.INFO, logger="bot.refresh"):
+    with caplog.at_level(logging.INFO, logger="bot.exts.refresh"):
         await simcord_env.advance_time(10 * 60 + 5)
     assert cog.last_report.added == 0 and len(cog.last_report.failures) == 1
     assert cog.loop.is_running()

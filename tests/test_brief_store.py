@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.brief_store import SECONDS_PER_DAY, BriefStore
+from bot.utils.brief_store import SECONDS_PER_DAY, BriefStore
 from retrieval.brief.models import Brief, BriefSource, Story
 from retrieval.models import Citation
 

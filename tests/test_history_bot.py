@@ -12,7 +12,8 @@ import pytest
 import simcord
 from pydantic import SecretStr
 
-from bot import create_bot, render
+from bot import create_bot
+from bot.render import messages as render
 from retrieval.answer.chain import QUOTED_ONLY_REPLY
 from retrieval.settings import Settings
 from tests.conftest import make_settings

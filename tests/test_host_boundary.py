@@ -13,8 +13,8 @@ from discord import app_commands
 from simcord.enums import AppCommandType, InteractionType
 
 from bot.app import ADMIN_ONLY_MESSAGE
-from bot.render import LOCAL_FILE_ORIGIN
-from bot.source_admin import REMOTE_ONLY_MESSAGE
+from bot.exts.source_admin import REMOTE_ONLY_MESSAGE
+from bot.render.messages import LOCAL_FILE_ORIGIN
 from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world
 

@@ -16,7 +16,7 @@ from discord.ext import commands
 from pydantic import SecretStr
 
 from bot.app import BriefBot
-from bot.budget import BUDGET_MESSAGE
+from bot.utils.limits import BUDGET_MESSAGE
 from retrieval.settings import Settings
 from tests.conftest import make_settings
 from tests.support.discord_env import assert_nobody_pinged, fire_slash, make_world

@@ -16,11 +16,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import render
 from bot.cli import format_answer
-from bot.render import RenderedMessage
-from bot.render_brief import render_brief, render_story_disagreements, render_story_sources
-from bot.safe_output import thread_name
+from bot.render import messages as render
+from bot.render.brief import render_brief, render_story_disagreements, render_story_sources
+from bot.render.messages import RenderedMessage
+from bot.render.safe import thread_name
 from retrieval.brief.models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.models import (
     Answer,

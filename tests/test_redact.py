@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.redact import REDACTED, RedactingFilter, redact
+from bot.utils.redact import REDACTED, RedactingFilter, redact
 
 TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5OmNhbmFyeS10b2tlbi12YWx1ZQ"
 

@@ -9,8 +9,8 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import render
-from bot.render import (
+from bot.render import messages as render
+from bot.render.messages import (
     MAX_CONTENT_CHARS,
     MAX_EMBED_DESCRIPTION_CHARS,
     MAX_EMBED_FIELDS,
@@ -18,8 +18,8 @@ from bot.render import (
     MAX_EMBEDS_PER_MESSAGE,
     RenderedMessage,
 )
-from bot.safe_output import safe
-from bot.text_split import CITATION, split_text
+from bot.render.safe import safe
+from bot.render.text_split import CITATION, split_text
 from retrieval.models import (
     Answer,
     Article,

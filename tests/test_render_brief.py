@@ -8,8 +8,8 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import render
-from bot.render_brief import (
+from bot.render import messages as render
+from bot.render.brief import (
     DISAGREEMENTS_HEADING,
     EMPTY_BRIEF_TEXT,
     KEY_POINTS_HEADING,
@@ -21,7 +21,7 @@ from bot.render_brief import (
     render_story_sources,
     story_key,
 )
-from bot.safe_output import safe
+from bot.render.safe import safe
 from retrieval.brief.models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.models import Citation
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import discord
 
-from bot.text_split import truncate
+from bot.render.text_split import truncate
 from retrieval.text.sanitise import MAX_SAFE_TEXT_CHARS, safe_url, sanitise, sanitise_line
 
 THREAD_NAME_CHARS = 100  # Discord's limit for a thread name

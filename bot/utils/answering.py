@@ -15,9 +15,9 @@ from typing import Generic, Protocol, TypeVar
 
 import discord
 
-from bot import render
-from bot.conversations import History
-from bot.render import RenderedMessage
+from bot.render import messages as render
+from bot.render.messages import RenderedMessage
+from bot.utils.conversations import History
 from retrieval.errors import BriefbotError
 from retrieval.llm import Completion
 from retrieval.models import Answer, ScoredChunk, Turn
@@ -42,7 +42,7 @@ class AnswerTarget(Protocol):
 
 
 class UsageBudget(Protocol):
-    """The per-user daily token budget (`bot.budget.TokenBudget`)."""
+    """The per-user daily token budget (`bot.utils.limits.TokenBudget`)."""
 
     def check(self, user_id: int) -> None: ...
     def meter(self, user_id: int) -> Callable[[Completion], None]: ...

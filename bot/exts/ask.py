@@ -11,14 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.answering import AskRequest, Delivered, ThrottledEditor
 from bot.app import ADMIN_ONLY_MESSAGE, send_ephemeral
-from bot.budget import refusal
-from bot.conversations import History
-from bot.listeners import is_my_thread, thread_turns
-from bot.safe_output import thread_name
-from bot.targets import NO_MENTIONS, InteractionTarget
+from bot.exts.mentions import is_my_thread, thread_turns
+from bot.render import messages as render
+from bot.render.safe import thread_name
+from bot.utils.answering import AskRequest, Delivered, ThrottledEditor
+from bot.utils.conversations import History
+from bot.utils.limits import refusal
+from bot.utils.targets import NO_MENTIONS, InteractionTarget
 from retrieval.errors import BriefbotError
 from retrieval.models import IndexProgress, IndexReport
 

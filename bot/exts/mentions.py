@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot import render
-from bot.answering import AskRequest
-from bot.budget import refusal
-from bot.conversations import History, rebuild_from_reply_chain, rebuild_thread
-from bot.targets import NO_MENTIONS, MessageTarget
+from bot.render import messages as render
+from bot.utils.answering import AskRequest
+from bot.utils.conversations import History, rebuild_from_reply_chain, rebuild_thread
+from bot.utils.limits import refusal
+from bot.utils.targets import NO_MENTIONS, MessageTarget
 from retrieval.models import Turn
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.app import send_ephemeral
-from bot.commands import require_index_admin
-from bot.safe_output import wrapped_link
+from bot.exts.ask import require_index_admin
+from bot.render import messages as render
+from bot.render.safe import wrapped_link
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
 from retrieval.ingest.source_config import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot import render
+from bot.render import messages as render
 from retrieval.models import Turn
 
 MAX_HISTORY_TURNS = 6  # turns sent to the service; older ones are trimmed (and the user is told)

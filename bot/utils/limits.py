@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import discord
 
-from bot.answering import Cooldown
+from bot.utils.answering import Cooldown
 from retrieval.errors import BudgetExceededError
 from retrieval.llm import Completion
 

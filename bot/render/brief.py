@@ -2,8 +2,8 @@
 
 Every key point and every side of a disagreement is rendered on its own line ending with its `[n]`
 markers; when a line must be shortened, its text is cut and its markers stay. The limits themselves
-come from `bot.render`. Every headline, summary, point, side, claim, title and outlet name goes
-through the one sanitiser (`bot.safe_output`): a link survives only to a host of the line's own cited
+come from `bot.render.messages`. Every headline, summary, point, side, claim, title and outlet name goes
+through the one sanitiser (`bot.render.safe`): a link survives only to a host of the line's own cited
 sources, and the Sources entries link only URLs that `safe_url` accepts.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.render import (
+from bot.render.messages import (
     ANSWER_COLOUR,
     MAX_CONTENT_CHARS,
     MAX_EMBED_DESCRIPTION_CHARS,
@@ -24,8 +24,8 @@ from bot.render import (
     RenderedMessage,
     pack_embeds,
 )
-from bot.safe_output import safe, safe_line, wrapped_link
-from bot.text_split import truncate
+from bot.render.safe import safe, safe_line, wrapped_link
+from bot.render.text_split import truncate
 from retrieval.brief.models import Brief, BriefSource, Story, StoryContradiction
 from retrieval.models import Citation
 from retrieval.text.markers import markers as format_markers

@@ -1,6 +1,6 @@
 """Pure rendering: service models in, Discord-sized messages out. Every Discord limit lives here.
 
-Text is cut to a limit by `bot.text_split`.
+Text is cut to a limit by `bot.render.text_split`.
 
 Nothing in this module talks to Discord; it only builds strings and `discord.Embed` objects, so
 the limits (2,000-char content, 4,096-char descriptions, 25 fields, 6,000 chars per message) are
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.safe_output import neutralise_mentions, safe, safe_line, wrapped_link
-from bot.text_split import split_text, truncate
+from bot.render.safe import neutralise_mentions, safe, safe_line, wrapped_link
+from bot.render.text_split import split_text, truncate
 from retrieval.models import (
     Answer,
     Article,

@@ -13,7 +13,7 @@ import re
 import time
 from pathlib import Path
 
-from bot.render_brief import story_key
+from bot.render.brief import story_key
 from retrieval.brief.models import Brief, BriefSource, Story
 from retrieval.files import write_atomically
 from retrieval.models import Frozen

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import render
-from bot.answering import GENERIC_APOLOGY, AskRequest
 from bot.app import send_ephemeral
-from bot.brief_store import BriefStore, StoredStory
-from bot.budget import refusal
-from bot.conversations import History
-from bot.render_brief import render_story_disagreements, render_story_sources
-from bot.safe_output import safe_line
-from bot.targets import InteractionTarget
-from bot.text_split import truncate
+from bot.render import messages as render
+from bot.render.brief import render_story_disagreements, render_story_sources
+from bot.render.safe import safe_line
+from bot.render.text_split import truncate
+from bot.utils.answering import GENERIC_APOLOGY, AskRequest
+from bot.utils.brief_store import BriefStore, StoredStory
+from bot.utils.conversations import History
+from bot.utils.limits import refusal
+from bot.utils.targets import InteractionTarget
 from retrieval.errors import BriefbotError
 
 if TYPE_CHECKING:

@@ -18,14 +18,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import render
-from bot.answering import Metering
 from bot.app import send_ephemeral
-from bot.brief_store import BriefStore
-from bot.brief_views import StoryButton, brief_store, story_view
-from bot.budget import refusal
-from bot.render_brief import BriefMessage, render_brief
-from bot.targets import NO_MENTIONS
+from bot.exts.brief._views import StoryButton, brief_store, story_view
+from bot.render import messages as render
+from bot.render.brief import BriefMessage, render_brief
+from bot.utils.answering import Metering
+from bot.utils.brief_store import BriefStore
+from bot.utils.limits import refusal
+from bot.utils.targets import NO_MENTIONS
 from retrieval.brief.models import Brief
 from retrieval.errors import BriefbotError, DateOutOfRangeError
 from retrieval.search.windows import window_out_of_range, window_start

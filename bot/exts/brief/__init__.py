@@ -1,0 +1,1 @@
+"""`/brief`, the daily brief and the persistent story buttons."""

@@ -1,0 +1,1 @@
+"""Pure rendering: service models in, Discord-sized messages (and Markdown) out."""

@@ -1,0 +1,1 @@
+"""Helpers the cogs share: answering, delivery targets, conversations, limits. Imports no cog."""
