@@ -14,9 +14,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.render import messages as render
-from bot.utils.answering import GENERIC_APOLOGY, Answerer, Cooldown
+from bot.utils.answering import GENERIC_APOLOGY, Answerer
 from bot.utils.conversations import ConversationStore
-from bot.utils.limits import TokenBudget
+from bot.utils.interactions import ADMIN_ONLY_MESSAGE, send_ephemeral
+from bot.utils.limits import Cooldown, TokenBudget
 from bot.utils.targets import NO_MENTIONS
 from retrieval.brief.models import Brief
 from retrieval.errors import BriefbotError
@@ -26,7 +27,14 @@ from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ADMIN_ONLY_MESSAGE = "Only members with the Manage Server permission can use this command."
+# Loaded by name, in this order, each through its `setup(bot)`; the brief also registers its persistent buttons.
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.mentions",
+    "bot.exts.brief",
+    "bot.exts.source_admin",
+    "bot.exts.refresh",
+)
 
 
 class BriefbotServiceLike(Protocol):
@@ -81,17 +89,8 @@ class BriefBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        from bot.exts.ask import BriefbotCommands
-        from bot.exts.brief._cog import BriefCommands
-        from bot.exts.mentions import ConversationListener
-        from bot.exts.refresh import ScheduledRefresh
-        from bot.exts.source_admin import SourceAdmin
-
-        await self.add_cog(BriefbotCommands(self))
-        await self.add_cog(ConversationListener(self))
-        await self.add_cog(BriefCommands(self))  # also registers the brief's persistent story buttons
-        await self.add_cog(SourceAdmin(self))
-        await self.add_cog(ScheduledRefresh(self))
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -120,12 +119,3 @@ class BriefBot(commands.Bot):
         await send_ephemeral(interaction, render.render_error(text))
 
 
-async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    """An ephemeral notice whether or not the interaction was already acknowledged."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException as exc:
-        log.error("could not send an error notice: %s", exc)

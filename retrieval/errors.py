@@ -35,10 +35,6 @@ class LLMUnavailableError(BriefbotError):
     """The configured LLM endpoint failed after bounded retries."""
 
 
-class BudgetExceededError(BriefbotError):
-    """A user has spent their daily token budget."""
-
-
 class DateOutOfRangeError(BriefbotError):
     """A date (or a window around it) falls outside what the calendar can represent."""
 

@@ -9,12 +9,12 @@ import discord
 import pytest
 import simcord
 from discord import app_commands
-from discord.ext import commands
 from filelock import FileLock
 
-from bot.app import ADMIN_ONLY_MESSAGE
-from bot.exts.ask import REINDEX_RUNNING_MESSAGE, BriefbotCommands, is_index_admin
+from bot.app import BriefBot
+from bot.exts.ask import REINDEX_RUNNING_MESSAGE
 from bot.exts.source_admin import UNSAFE_URL_MESSAGE
+from bot.utils.interactions import ADMIN_ONLY_MESSAGE, is_index_admin
 from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world
 
@@ -83,10 +83,8 @@ async def test_a_second_reindex_while_one_runs_is_refused_politely(
 ) -> None:
     world = make_world(simcord_env)
     bot = simcord_env.bot
-    assert isinstance(bot, commands.Bot)
-    cog = bot.get_cog("BriefbotCommands")
-    assert isinstance(cog, BriefbotCommands)
-    async with cog.reindex_lock:  # a /reindex of this bot is in progress
+    assert isinstance(bot, BriefBot) and bot.get_cog("BriefbotCommands") is not None
+    async with bot.reindex_lock:  # a /reindex (or the scheduled refresh) of this bot is in progress
         refused = await world.admin.slash(world.channel, "reindex")
     assert refused.ephemeral and refused.response is not None
     assert REINDEX_RUNNING_MESSAGE in refused.response.content

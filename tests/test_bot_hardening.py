@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 import prompts
 from bot import create_bot
-from bot.exts.ask import BriefbotCommands
+from bot.app import BriefBot
 from bot.render import messages as render
 from bot.utils.answering import TIMEOUT_MESSAGE
 from bot.utils.limits import BUDGET_MESSAGE
@@ -255,8 +255,8 @@ async def test_hostile_model_output_triggers_nothing_pings_nobody_and_leaks_no_l
         assert "attacker.example" not in dumped, (path, payload)
         assert "@everyone" not in str(payload.get("content") or "")
         assert not BARE_URL.search(str(payload.get("content") or "")), payload  # links in content are <wrapped>
-    cog = simcord_env.bot.get_cog("BriefbotCommands")  # type: ignore[attr-defined]
-    assert isinstance(cog, BriefbotCommands) and not cog.reindex_lock.locked()
+    bot = simcord_env.bot
+    assert isinstance(bot, BriefBot) and not bot.reindex_lock.locked()
     stats_after = bot_service.stats()
     assert (stats_after.chunks, stats_after.last_indexed) == (stats_before.chunks, stats_before.last_indexed)
     assert not [r for r in simcord_env.http_requests if r.method == "POST" and "/channels/" in r.path

@@ -58,6 +58,7 @@ def test_a_fake_citation_link_is_dropped_whole(text: str) -> None:
     "https://evil。example/",
     "www.evil.example/x",
     "ftp://evil.example/file",
+    "///evil.example/x",
     "javascript://evil.example/%0aalert%281%29",
 ])
 def test_a_bare_url_to_another_host_is_removed(url: str) -> None:

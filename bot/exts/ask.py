@@ -11,12 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ADMIN_ONLY_MESSAGE, send_ephemeral
-from bot.exts.mentions import is_my_thread, thread_turns
 from bot.render import messages as render
 from bot.render.safe import thread_name
 from bot.utils.answering import AskRequest, Delivered, ThrottledEditor
-from bot.utils.conversations import History
+from bot.utils.conversations import History, is_my_thread, thread_turns
+from bot.utils.interactions import require_index_admin, send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS, InteractionTarget
 from retrieval.errors import BriefbotError
@@ -33,20 +32,6 @@ AUTOCOMPLETE_CACHE_SECONDS = 60.0
 REINDEX_RUNNING_MESSAGE = "A re-index is already running. I'll be ready for another one when it finishes."
 FOLLOW_UP_HINT = "Ask follow-up questions here: mention me or reply to one of my messages."
 
-
-def is_index_admin(member: discord.Member | discord.User) -> bool:
-    """Manage Server (or Administrator) on the guild itself; channel overwrites don't count."""
-    if not isinstance(member, discord.Member):
-        return False
-    permissions = member.guild_permissions
-    return permissions.administrator or permissions.manage_guild
-
-
-def require_index_admin(interaction: discord.Interaction) -> bool:
-    """Runtime re-check behind `default_member_permissions`, which server admins can override."""
-    if not is_index_admin(interaction.user):
-        raise app_commands.MissingPermissions(["manage_guild"])
-    return True
 
 
 class BriefbotCommands(commands.Cog):
@@ -167,4 +152,8 @@ async def _finish(interaction: discord.Interaction, content: str) -> None:
             await channel.send(content, allowed_mentions=NO_MENTIONS)
 
 
-__all__ = ["ADMIN_ONLY_MESSAGE", "BriefbotCommands", "is_index_admin", "require_index_admin"]
+async def setup(bot: BriefBot) -> None:
+    await bot.add_cog(BriefbotCommands(bot))
+
+
+__all__ = ["BriefbotCommands", "setup"]

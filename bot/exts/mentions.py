@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.render import messages as render
 from bot.utils.answering import AskRequest
-from bot.utils.conversations import History, rebuild_from_reply_chain, rebuild_thread
+from bot.utils.conversations import History, is_thread_started_by, rebuild_from_reply_chain, thread_turns
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS, MessageTarget
 from retrieval.models import Turn
@@ -46,7 +46,7 @@ class ConversationListener(commands.Cog):
             return
         replied = await _replied_message(message)
         reply_to_me = replied is not None and replied.author.id == me.id
-        in_my_thread = _is_my_thread(message.channel, me.id)
+        in_my_thread = is_thread_started_by(message.channel, me.id)
         mentioned = any(user.id == me.id for user in message.mentions)
         if not (mentioned or reply_to_me or in_my_thread):
             return
@@ -79,7 +79,7 @@ class ConversationListener(commands.Cog):
         if delivered is None:
             return
         keys = [m.id for m in delivered.messages]
-        if _is_my_thread(message.channel, self.bot.user.id if self.bot.user else 0):
+        if is_thread_started_by(message.channel, self.bot.user.id if self.bot.user else 0):
             keys.append(message.channel.id)
         self.bot.conversations.remember(keys, delivered.turns)
 
@@ -108,17 +108,6 @@ class ConversationListener(commands.Cog):
             log.info("could not explain an unreadable message: %s", exc)
 
 
-async def thread_turns(bot: BriefBot, thread: discord.Thread) -> tuple[Turn, ...]:
-    """The conversation of a follow-up thread, from memory or rebuilt from the thread itself."""
-    remembered = bot.conversations.get(thread.id)
-    if remembered is not None:
-        return remembered
-    return await rebuild_thread(thread, bot.user.id if bot.user else 0)
-
-
-def is_my_thread(channel: object, bot: BriefBot) -> bool:
-    return bot.user is not None and _is_my_thread(channel, bot.user.id)
-
 
 async def _replied_message(message: discord.Message) -> discord.Message | None:
     reference = message.reference
@@ -135,5 +124,5 @@ async def _replied_message(message: discord.Message) -> discord.Message | None:
         return None
 
 
-def _is_my_thread(channel: object, bot_user_id: int) -> bool:
-    return isinstance(channel, discord.Thread) and channel.owner_id == bot_user_id
+async def setup(bot: BriefBot) -> None:
+    await bot.add_cog(ConversationListener(bot))

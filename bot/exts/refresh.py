@@ -54,3 +54,7 @@ class ScheduledRefresh(commands.Cog):
             "scheduled refresh: added %d, updated %d, unchanged %d, removed %d, failures %d",
             report.added, report.updated, report.unchanged, report.removed, len(report.failures),
         )
+
+
+async def setup(bot: BriefBot) -> None:
+    await bot.add_cog(ScheduledRefresh(bot))

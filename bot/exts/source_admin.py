@@ -20,10 +20,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import send_ephemeral
-from bot.exts.ask import require_index_admin
 from bot.render import messages as render
 from bot.render.safe import wrapped_link
+from bot.utils.interactions import require_index_admin, send_ephemeral
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
 from retrieval.ingest.source_config import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
 
@@ -98,4 +97,8 @@ class SourceAdmin(commands.Cog):
         await send_ephemeral(interaction, f"✅ {done} {kind} {shown}. Run /reindex to update the index.")
 
 
-__all__ = ["REMOTE_ONLY_MESSAGE", "UNSAFE_URL_MESSAGE", "SourceAdmin"]
+async def setup(bot: BriefBot) -> None:
+    await bot.add_cog(SourceAdmin(bot))
+
+
+__all__ = ["REMOTE_ONLY_MESSAGE", "UNSAFE_URL_MESSAGE", "SourceAdmin", "setup"]

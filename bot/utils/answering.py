@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 
 import discord
 
+from bot.errors import DeliveryError
 from bot.render import messages as render
 from bot.render.messages import RenderedMessage
 from bot.utils.conversations import History
@@ -56,22 +57,6 @@ class Metering:
     on_usage: Callable[[Completion], None] | None = None
     may_call: Callable[[], bool] | None = None
 
-
-class Cooldown:
-    """Per-user cooldown; `time.monotonic` so tests can move time (SimCord's virtual clock)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last: dict[int, float] = {}
-
-    def retry_after(self, user_id: int) -> float:
-        """0 when the user may ask now (and starts their cooldown), else the seconds left."""
-        now = time.monotonic()
-        last = self._last.get(user_id)
-        if last is not None and now - last < self.seconds:
-            return self.seconds - (now - last)
-        self._last[user_id] = now
-        return 0.0
 
 
 class Slots:
@@ -296,9 +281,6 @@ def turn_of(answer: Answer) -> Turn:
     text = answer.text.strip() or render.NO_ANSWER_TEXT
     return Turn(question=answer.question, answer=text, mode=answer.mode)
 
-
-class DeliveryError(Exception):
-    """Discord refused the answer itself, even after a retry."""
 
 
 async def _fail_quietly(target: AnswerTarget, text: str) -> None:

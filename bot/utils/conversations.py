@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.render import messages as render
 from retrieval.models import Turn
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
 
 MAX_HISTORY_TURNS = 6  # turns sent to the service; older ones are trimmed (and the user is told)
 MAX_STORED_TURNS = 50  # per conversation, so memory stays bounded however long a thread gets
@@ -129,3 +133,19 @@ async def rebuild_thread(thread: discord.Thread, bot_user_id: int) -> tuple[Turn
     except discord.HTTPException:
         pass
     return tuple(turns)
+
+
+async def thread_turns(bot: BriefBot, thread: discord.Thread) -> tuple[Turn, ...]:
+    """The conversation of a follow-up thread, from memory or rebuilt from the thread itself."""
+    remembered = bot.conversations.get(thread.id)
+    if remembered is not None:
+        return remembered
+    return await rebuild_thread(thread, bot.user.id if bot.user else 0)
+
+
+def is_my_thread(channel: object, bot: BriefBot) -> bool:
+    return bot.user is not None and is_thread_started_by(channel, bot.user.id)
+
+
+def is_thread_started_by(channel: object, bot_user_id: int) -> bool:
+    return isinstance(channel, discord.Thread) and channel.owner_id == bot_user_id

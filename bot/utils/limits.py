@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 
 import discord
 
-from bot.utils.answering import Cooldown
-from retrieval.errors import BudgetExceededError
+from bot.errors import BudgetExceededError
 from retrieval.llm import Completion
 
 BUDGET_MESSAGE = "You have used today's question allowance. It resets at midnight UTC."
@@ -74,3 +74,20 @@ def refusal(budget: TokenBudget, cooldown: Cooldown, user_id: int) -> str | None
 
 
 __all__ = ["BUDGET_MESSAGE", "TokenBudget", "refusal", "utc_today"]
+
+
+class Cooldown:
+    """Per-user cooldown; `time.monotonic` so tests can move time (SimCord's virtual clock)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """0 when the user may ask now (and starts their cooldown), else the seconds left."""
+        now = time.monotonic()
+        last = self._last.get(user_id)
+        if last is not None and now - last < self.seconds:
+            return self.seconds - (now - last)
+        self._last[user_id] = now
+        return 0.0

@@ -16,8 +16,8 @@ from typing import TypeVar
 
 import discord
 
+from bot.errors import DeliveryError
 from bot.render.messages import RenderedMessage
-from bot.utils.answering import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ _TERMINAL_ESCAPE = re.compile(
 _KEPT_CONTROLS = frozenset("\n\t")
 _LINE_SEPARATORS = {"\u2028": "\n", "\u2029": "\n", "\r\n": "\n", "\r": "\n", "\x85": "\n"}
 
-_SCHEME = r"(?:[a-z][a-z0-9+.\-]{0,20}:/{1,3}|(?<![:/])//(?=[\w\[])|www\.)"  # `//host`: scheme-relative
+_SCHEME = r"(?:[a-z][a-z0-9+.\-]{0,20}:/{1,3}|(?<![:/])/{2,}(?=[\w\[])|www\.)"  # `//host`: scheme-relative
 # `[label](url)`, `![alt](url)`, `[label](<url> "title")`; the label may hold one level of brackets.
 _MASKED_LINK = re.compile(
     r"!?\[(?P<label>(?:\[[^\[\]\n]*\]|[^\[\]\n])*)\]\(\s*<?(?P<url>[^\s<>]*?)>?"

@@ -18,12 +18,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.app import send_ephemeral
 from bot.exts.brief._views import StoryButton, brief_store, story_view
 from bot.render import messages as render
 from bot.render.brief import BriefMessage, render_brief
 from bot.utils.answering import Metering
 from bot.utils.brief_store import BriefStore
+from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS
 from retrieval.brief.models import Brief

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.app import send_ephemeral
 from bot.render import messages as render
 from bot.render.brief import render_story_disagreements, render_story_sources
 from bot.render.safe import safe_line
@@ -22,6 +21,7 @@ from bot.render.text_split import truncate
 from bot.utils.answering import GENERIC_APOLOGY, AskRequest
 from bot.utils.brief_store import BriefStore, StoredStory
 from bot.utils.conversations import History
+from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import InteractionTarget
 from retrieval.errors import BriefbotError
