@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.test_loop_lag import load_bench
+from tests.system.test_loop_lag import load_bench
 
 OLD_ARTICLES = 20
 NEW_ARTICLES = 100

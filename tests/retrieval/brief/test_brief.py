@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import openai
 import pytest
@@ -15,9 +14,10 @@ from retrieval.brief.models import Brief, BriefSource, KeyPoint, Story, check_qu
 from retrieval.ingest.loaders import load_path
 from retrieval.llm import ChatClient
 from retrieval.models import Article, Citation
+from tests.conftest import REPO_ROOT
 from tests.support.openai_server import FakeOpenAIServer, ok, status
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS_DIR = REPO_ROOT / "seeds"
 AS_OF = datetime(2024, 6, 20, 8, 0, tzinfo=UTC)
 SEED_CONTRADICTION = ("While Western nations express concern over military cooperation, "
                       "Russia and North Korea deny arms trade allegations.")

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO_ROOT
+
+ROOT = REPO_ROOT
 PACKAGES = ("bot", "retrieval", "prompts")
 FORBIDDEN = {
     "retrieval": ("discord", "bot"),

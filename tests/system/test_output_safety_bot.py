@@ -16,7 +16,7 @@ from bot import create_bot
 from retrieval.settings import Settings
 from tests.conftest import make_settings
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_service, make_world
-from tests.test_output_safety import CITED_HOST, assert_safe, strings
+from tests.system.test_output_safety import CITED_HOST, assert_safe, strings
 
 HOSTILE_ARTICLES = {
     "2024-06-19-springfield-ballot.txt": (

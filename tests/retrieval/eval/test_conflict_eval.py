@@ -9,8 +9,9 @@ import pytest
 
 from retrieval.eval.conflicts import _detects, evaluate_conflicts
 from retrieval.models import Disagreement
+from tests.conftest import REPO_ROOT
 
-RGB_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "rgb-conflicts"
+RGB_DIR = REPO_ROOT.parent / "shared" / "eval" / "rgb-conflicts"
 
 CASES = [
     {
