@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING
 
+from bot.settings import BotSettings
 from retrieval.errors import BriefbotError
-from retrieval.settings import Settings
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -20,12 +20,12 @@ class DiscordTokenMissingError(BriefbotError):
 
 
 def create_bot(
-    settings: Settings | None = None, service: BriefbotService | BriefbotServiceLike | None = None
+    settings: BotSettings | None = None, service: BriefbotService | BriefbotServiceLike | None = None
 ) -> commands.Bot:
     """The whole bot from settings (read from the environment when none are given)."""
     from bot.app import BriefBot
 
-    settings = settings or Settings()
+    settings = settings or BotSettings()
     if service is None:
         from retrieval.service import BriefbotService
 
@@ -33,7 +33,7 @@ def create_bot(
     return BriefBot(settings, service)
 
 
-def run_bot(settings: Settings) -> None:
+def run_bot(settings: BotSettings) -> None:
     """Connect to Discord and serve until stopped. Logging is configured by the caller (the CLI)."""
     if settings.discord_token is None:
         raise DiscordTokenMissingError(

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.render import messages as render
+from bot.settings import BotSettings
 from bot.utils.answering import GENERIC_APOLOGY, Answerer
 from bot.utils.conversations import ConversationStore
 from bot.utils.interactions import ADMIN_ONLY_MESSAGE, send_ephemeral
@@ -23,7 +24,6 @@ from retrieval.brief.models import Brief
 from retrieval.errors import BriefbotError
 from retrieval.llm import Completion
 from retrieval.models import Answer, IndexProgress, IndexReport, IndexStats, ScoredChunk, Turn
-from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class BriefbotServiceLike(Protocol):
 class BriefBot(commands.Bot):
     """Holds the one service and the per-process state every handler shares."""
 
-    def __init__(self, settings: Settings, service: BriefbotServiceLike) -> None:
+    def __init__(self, settings: BotSettings, service: BriefbotServiceLike) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; mentions are questions
             intents=discord.Intents.default(),  # no privileged intents: mentions and replies carry content

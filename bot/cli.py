@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.settings import BotSettings
 from bot.utils import redact
 from retrieval.errors import BriefbotError, UnsafeURLError
 from retrieval.models import Answer, IndexProgress, IndexReport
-from retrieval.settings import Settings
 from retrieval.text.sanitise import safe_url, sanitise, sanitise_line, strip_controls, strip_foreign_urls
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ def configure_logging(level: str) -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace) -> BotSettings:
     overrides = {"data_dir": Path(args.data_dir)} if getattr(args, "data_dir", None) else {}
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return BotSettings(**overrides)  # type: ignore[arg-type]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,13 +109,13 @@ def _parse_datetime(value: str) -> datetime:
     return parsed
 
 
-def _service(settings: Settings) -> BriefbotService:
+def _service(settings: BotSettings) -> BriefbotService:
     from retrieval.service import BriefbotService
 
     return BriefbotService.from_settings(settings)
 
 
-def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_index(args: argparse.Namespace, settings: BotSettings) -> int:
     service = _service(settings)
     with _progress_bar() as on_progress:
         report = service.index(args.paths or None, rebuild=args.rebuild, progress=on_progress)
@@ -157,7 +157,7 @@ def _plain(text: str) -> str:
     return escape(strip_controls(text))
 
 
-def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_ask(args: argparse.Namespace, settings: BotSettings) -> int:
     answer = _service(settings).ask(args.question, as_of=args.as_of)
     if args.json:
         print(answer.model_dump_json(indent=2))
@@ -186,7 +186,7 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_brief(args: argparse.Namespace, settings: BotSettings) -> int:
     service = _service(settings)
     brief = service.brief(as_of=args.as_of, topic=args.topic, window_hours=args.hours)
     if args.json:
@@ -199,7 +199,7 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_eval(args: argparse.Namespace, settings: BotSettings) -> int:
     from retrieval.eval.realtimeqa import run_eval
 
     result = run_eval(args.dir, settings)
@@ -207,7 +207,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_eval_conflicts(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_eval_conflicts(args: argparse.Namespace, settings: BotSettings) -> int:
     from retrieval.eval.conflicts import evaluate_conflicts
     from retrieval.index.embeddings import embeddings_from_settings
 
@@ -224,7 +224,7 @@ def _print_result(result: dict[str, object], as_json: bool) -> None:
             print(f"{key}: {value}")
 
 
-def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_sources(args: argparse.Namespace, settings: BotSettings) -> int:
     from retrieval.ingest import source_config
 
     handlers: dict[str, Callable[[], object]] = {
@@ -249,7 +249,7 @@ def _need(value: str | None, name: str) -> str:
     return value
 
 
-def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_run(args: argparse.Namespace, settings: BotSettings) -> int:
     from bot import run_bot
 
     run_bot(settings)

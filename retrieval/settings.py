@@ -1,8 +1,9 @@
-"""The one settings object. Built once at start-up and passed down; nothing else reads os.environ."""
+"""The engine's settings: corpus, storage, models, answering, fetching. Built once and passed down;
+nothing else reads os.environ. The bot's own settings (Discord, per-user limits) extend these in
+`bot.settings`, so the engine knows nothing of Discord."""
 
 from __future__ import annotations
 
-from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -10,72 +11,55 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _env(name: str) -> AliasChoices:
+def env_name(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
 class Settings(BaseSettings):
-    """Every knob briefbot has, read from the environment and `.env` (see `.env.example`)."""
+    """Every engine knob, read from the environment and `.env` (see `.env.example`)."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True, populate_by_name=True
     )
 
     # --- corpus and storage
-    data_dir: Path = Field(Path("./data"), validation_alias=_env("BRIEFBOT_DATA_DIR"))
-    seeds_dir: Path = Field(Path("./seeds"), validation_alias=_env("BRIEFBOT_SEEDS_DIR"))
-    chroma_host: str | None = Field(None, validation_alias=_env("CHROMA_HOST"))
-    chroma_port: int = Field(8000, validation_alias=_env("CHROMA_PORT"))
+    data_dir: Path = Field(Path("./data"), validation_alias=env_name("BRIEFBOT_DATA_DIR"))
+    seeds_dir: Path = Field(Path("./seeds"), validation_alias=env_name("BRIEFBOT_SEEDS_DIR"))
+    chroma_host: str | None = Field(None, validation_alias=env_name("CHROMA_HOST"))
+    chroma_port: int = Field(8000, validation_alias=env_name("CHROMA_PORT"))
 
     # --- models
-    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
-    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
-    chat_model: str = Field("gpt-4o-mini", validation_alias=_env("BRIEFBOT_CHAT_MODEL"))
-    embeddings: Literal["local", "openai"] = Field("local", validation_alias=_env("BRIEFBOT_EMBEDDINGS"))
+    openai_base_url: str | None = Field(None, validation_alias=env_name("OPENAI_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=env_name("OPENAI_API_KEY"))
+    chat_model: str = Field("gpt-4o-mini", validation_alias=env_name("BRIEFBOT_CHAT_MODEL"))
+    embeddings: Literal["local", "openai"] = Field("local", validation_alias=env_name("BRIEFBOT_EMBEDDINGS"))
     embedding_model: str = Field(
-        "text-embedding-3-small", validation_alias=_env("BRIEFBOT_EMBEDDING_MODEL")
+        "text-embedding-3-small", validation_alias=env_name("BRIEFBOT_EMBEDDING_MODEL")
     )
-    llm_timeout_seconds: float = Field(30.0, validation_alias=_env("BRIEFBOT_LLM_TIMEOUT_SECONDS"))
-    llm_max_retries: int = Field(2, validation_alias=_env("BRIEFBOT_LLM_MAX_RETRIES"))
-    llm_max_tokens: int = Field(600, validation_alias=_env("BRIEFBOT_LLM_MAX_TOKENS"))
+    llm_timeout_seconds: float = Field(30.0, validation_alias=env_name("BRIEFBOT_LLM_TIMEOUT_SECONDS"))
+    llm_max_retries: int = Field(2, validation_alias=env_name("BRIEFBOT_LLM_MAX_RETRIES"))
+    llm_max_tokens: int = Field(600, validation_alias=env_name("BRIEFBOT_LLM_MAX_TOKENS"))
 
     # --- answering
-    top_k: int = Field(6, validation_alias=_env("BRIEFBOT_TOP_K"))
-    refusal_threshold: float = Field(0.38, validation_alias=_env("BRIEFBOT_REFUSAL_THRESHOLD"))
-
-    # --- Discord
-    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
-    dev_guild_id: int | None = Field(None, validation_alias=_env("BRIEFBOT_DEV_GUILD_ID"))
-    brief_channel_id: int | None = Field(None, validation_alias=_env("BRIEFBOT_BRIEF_CHANNEL_ID"))
-    brief_time: time = Field(time(7, 0), validation_alias=_env("BRIEFBOT_BRIEF_TIME"))
-    brief_retention_days: int = Field(30, ge=0, validation_alias=_env("BRIEFBOT_BRIEF_RETENTION_DAYS"))
-    refresh_minutes: int | None = Field(None, validation_alias=_env("BRIEFBOT_REFRESH_MINUTES"))
-    max_concurrent_answers: int = Field(4, validation_alias=_env("BRIEFBOT_MAX_CONCURRENT_ANSWERS"))
-    user_cooldown_seconds: float = Field(10.0, validation_alias=_env("BRIEFBOT_USER_COOLDOWN_SECONDS"))
-    user_daily_token_budget: int = Field(20000, validation_alias=_env("BRIEFBOT_USER_DAILY_TOKEN_BUDGET"))
-    answer_deadline_seconds: float = Field(120.0, validation_alias=_env("BRIEFBOT_ANSWER_DEADLINE_SECONDS"))
+    top_k: int = Field(6, validation_alias=env_name("BRIEFBOT_TOP_K"))
+    refusal_threshold: float = Field(0.38, validation_alias=env_name("BRIEFBOT_REFUSAL_THRESHOLD"))
 
     # --- fetching (sources)
-    fetch_timeout_seconds: float = Field(20.0, validation_alias=_env("BRIEFBOT_FETCH_TIMEOUT_SECONDS"))
-    fetch_max_bytes: int = Field(5_000_000, validation_alias=_env("BRIEFBOT_FETCH_MAX_BYTES"))
+    fetch_timeout_seconds: float = Field(20.0, validation_alias=env_name("BRIEFBOT_FETCH_TIMEOUT_SECONDS"))
+    fetch_max_bytes: int = Field(5_000_000, validation_alias=env_name("BRIEFBOT_FETCH_MAX_BYTES"))
     # Only for tests that serve feeds from 127.0.0.1. Never enable in production.
-    allow_private_urls: bool = Field(False, validation_alias=_env("BRIEFBOT_ALLOW_PRIVATE_URLS"))
+    allow_private_urls: bool = Field(False, validation_alias=env_name("BRIEFBOT_ALLOW_PRIVATE_URLS"))
 
-    log_level: str = Field("INFO", validation_alias=_env("BRIEFBOT_LOG_LEVEL"))
+    log_level: str = Field("INFO", validation_alias=env_name("BRIEFBOT_LOG_LEVEL"))
 
     @field_validator("openai_base_url", "chroma_host", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("openai_api_key", "discord_token", mode="before")
+    @field_validator("openai_api_key", mode="before")
     @classmethod
     def _blank_secret_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("dev_guild_id", "brief_channel_id", "refresh_minutes", mode="before")
-    @classmethod
-    def _blank_int_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @property

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.settings import BotSettings
 from retrieval.settings import Settings
 
 pytest_plugins = [
@@ -20,8 +21,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
 
 
-def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for tests: never read the developer's .env or an LLM key from the environment."""
+def make_settings(data_dir: Path, **overrides: Any) -> BotSettings:
+    """Settings for tests: never read the developer's .env or an LLM key from the environment. The bot's
+    settings, which the engine takes as its own `Settings`."""
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "seeds_dir": SEEDS_DIR,
@@ -32,7 +34,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "embeddings": "local",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return BotSettings(_env_file=None, **values)
 
 
 @pytest.fixture(scope="session")
