@@ -14,7 +14,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from retrieval.brief.build import build_brief, render_brief_markdown
+from bot.render.markdown import render_brief_markdown
+from retrieval.brief.build import build_brief
 from retrieval.brief.models import check_quotes
 from retrieval.ingest.loaders import load_path
 

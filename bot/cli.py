@@ -20,7 +20,7 @@ from bot.settings import BotSettings
 from bot.utils import redact
 from retrieval.errors import BriefbotError, UnsafeURLError
 from retrieval.models import Answer, IndexProgress, IndexReport
-from retrieval.text.sanitise import safe_url, sanitise, sanitise_line, strip_controls, strip_foreign_urls
+from retrieval.text.sanitise import safe_url, sanitise, sanitise_line, strip_controls
 
 if TYPE_CHECKING:
     from retrieval.service import BriefbotService
@@ -192,10 +192,9 @@ def _cmd_brief(args: argparse.Namespace, settings: BotSettings) -> int:
     if args.json:
         print(brief.model_dump_json(indent=2))
     else:
-        from retrieval.brief.build import render_brief_markdown
+        from bot.render.markdown import render_brief_markdown
 
-        text = strip_controls(render_brief_markdown(brief))
-        print(strip_foreign_urls(text, [safe_url(s.url) for s in brief.sources]))
+        print(render_brief_markdown(brief))
     return 0
 
 

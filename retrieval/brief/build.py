@@ -16,9 +16,9 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.brief.extractive import extractive_story, split_sides
 from retrieval.brief.llm import llm_story
-from retrieval.brief.models import Brief, BriefSource, check_quotes
+from retrieval.brief.models import Brief, check_quotes
 from retrieval.brief.stories import CachedEmbeddings, Numbering, group_stories, headline, in_window, on_topic
-from retrieval.models import Article, Citation
+from retrieval.models import Article
 
 if TYPE_CHECKING:
     from retrieval.llm import ChatClient
@@ -33,7 +33,6 @@ __all__ = [
     "in_window",
     "llm_story",
     "on_topic",
-    "render_brief_markdown",
     "split_sides",
 ]
 
@@ -76,47 +75,3 @@ def build_brief(
     if broken:
         raise ValueError(f"{len(broken)} citation quote(s) are not in their article")
     return brief
-
-
-# --- Markdown ----------------------------------------------------------------------------------------
-def render_brief_markdown(brief: Brief) -> str:
-    """The brief shaped like the seed briefing: summary, `Key points`, `Contradictions`, then sources."""
-    span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
-    title = f"# Brief, {brief.as_of.date().isoformat()} ({span}{f', topic: {brief.topic}' if brief.topic else ''})"
-    lines = [title, ""]
-    if brief.note:
-        lines += [f"_{brief.note}_", ""]
-    if not brief.stories:
-        lines.append("No articles in this window.")
-    for number, story in enumerate(brief.stories, 1):
-        coverage = (f"single source: {story.outlets[0]}" if story.single_source
-                    else f"{story.coverage} outlets: {', '.join(story.outlets)}")
-        lines += [f"## {number}. {story.headline}", f"_{coverage}_", "",
-                  f"{story.summary} {_markers(story.summary_citations)}", ""]
-        if story.key_points:
-            lines.append("Key points")
-            lines += [f"- {point.text} {_markers(point.citations)}" for point in story.key_points]
-            lines.append("")
-        if story.contradictions:
-            lines.append("Contradictions")
-            for contradiction in story.contradictions:
-                lines.append(f"- {contradiction.claim}")
-                lines += [f"  - {side.says} {_markers(side.citations)}" for side in contradiction.sides]
-            lines.append("")
-    if brief.sources:
-        lines.append("Sources")
-        lines += [_source_line(source) for source in brief.sources]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _markers(citations: Sequence[Citation]) -> str:
-    return "".join(f"[{n}]" for n in sorted({c.n for c in citations}))
-
-
-def _source_line(source: BriefSource) -> str:
-    parts = [source.title, source.outlet]
-    if source.published:
-        parts.append(source.published.isoformat())
-    if source.url:
-        parts.append(source.url)
-    return f"[{source.n}] " + " — ".join(parts)

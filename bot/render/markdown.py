@@ -1,0 +1,53 @@
+"""The brief as Markdown for the command line, shaped like the seed briefing: summary, `Key points`,
+`Contradictions`, then the sources. Pure: a `Brief` in, text out, already sanitised (no terminal escape,
+no link to a host that is not one of the brief's own sources)."""
+
+from __future__ import annotations
+
+from bot.render.brief import markers
+from retrieval.brief.models import Brief, BriefSource, Story
+from retrieval.text.sanitise import safe_url, strip_controls, strip_foreign_urls
+
+
+def render_brief_markdown(brief: Brief) -> str:
+    span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
+    title = f"# Brief, {brief.as_of.date().isoformat()} ({span}{f', topic: {brief.topic}' if brief.topic else ''})"
+    lines = [title, ""]
+    if brief.note:
+        lines += [f"_{brief.note}_", ""]
+    if not brief.stories:
+        lines.append("No articles in this window.")
+    for number, story in enumerate(brief.stories, 1):
+        lines += _story_lines(number, story)
+    if brief.sources:
+        lines.append("Sources")
+        lines += [_source_line(source) for source in brief.sources]
+    text = strip_controls("\n".join(lines).rstrip() + "\n")
+    return strip_foreign_urls(text, [safe_url(s.url) for s in brief.sources])
+
+
+def _story_lines(number: int, story: Story) -> list[str]:
+    coverage = (f"single source: {story.outlets[0]}" if story.single_source
+                else f"{story.coverage} outlets: {', '.join(story.outlets)}")
+    lines = [f"## {number}. {story.headline}", f"_{coverage}_", "",
+             f"{story.summary} {markers(story.summary_citations)}", ""]
+    if story.key_points:
+        lines.append("Key points")
+        lines += [f"- {point.text} {markers(point.citations)}" for point in story.key_points]
+        lines.append("")
+    if story.contradictions:
+        lines.append("Contradictions")
+        for contradiction in story.contradictions:
+            lines.append(f"- {contradiction.claim}")
+            lines += [f"  - {side.says} {markers(side.citations)}" for side in contradiction.sides]
+        lines.append("")
+    return lines
+
+
+def _source_line(source: BriefSource) -> str:
+    parts = [source.title, source.outlet]
+    if source.published:
+        parts.append(source.published.isoformat())
+    if source.url:
+        parts.append(source.url)
+    return f"[{source.n}] " + " — ".join(parts)
