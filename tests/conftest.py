@@ -59,3 +59,11 @@ def service(settings: Settings, embeddings):
 
     store = ChromaStore.from_settings(settings, embeddings)
     return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))
+
+
+@pytest.fixture(scope="session")
+def fake_embeddings():
+    """A deterministic embedder that loads nothing, for tests whose result does not depend on meaning."""
+    from tests.support.fake_embeddings import FakeEmbeddings
+
+    return FakeEmbeddings()

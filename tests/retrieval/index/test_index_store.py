@@ -85,14 +85,11 @@ def test_seed_is_indexed_with_key_points_not_duplicated(service) -> None:
     assert "deny arms trade allegations" not in body
 
 
-def test_embedder_mismatch_raises_a_clear_error(settings, embeddings) -> None:
+def test_embedder_mismatch_raises_a_clear_error(settings, embeddings, fake_embeddings) -> None:
     store = ChromaStore.from_settings(settings, embeddings)
     store.collections()
 
-    class OtherEmbedder(type(embeddings)):  # type: ignore[misc]
-        model_id = "some-other-model"
-
-    other = ChromaStore.from_settings(settings, OtherEmbedder.__new__(OtherEmbedder))
+    other = ChromaStore.from_settings(settings, fake_embeddings)  # another model id and dimension
     with pytest.raises(EmbedderMismatchError, match="Re-index with `briefbot index --rebuild`"):
         other.collections()
 
