@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.answer.chain import LLMAnswerer
 from retrieval.answer.extractive import extractive_answer
-from retrieval.answer.numbering import cite_disagreements, group_by_article
+from retrieval.answer.numbering import SourceNumbering, cite_disagreements
 from retrieval.claims.disagreements import find_disagreements
 from retrieval.errors import IndexEmptyError
 from retrieval.index.embeddings import embeddings_from_settings
@@ -153,11 +153,12 @@ class BriefbotService:
         return extractive_answer(question, sources, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
 
     def _with_disagreements(self, answer: Answer, question: str, sources: Sequence[ScoredChunk]) -> Answer:
-        """Surface sources that disagree on the asked fact instead of choosing silently; then number
-        the sources one per article."""
-        if not answer.refused and answer.citations:
-            answer = cite_disagreements(answer, find_disagreements(question, sources, self.embeddings), sources)
-        return group_by_article(answer)
+        """Surface sources that disagree on the asked fact instead of choosing silently, cited by the
+        same per-article numbers the answer uses."""
+        if answer.refused or not answer.citations:
+            return answer
+        disagreements = find_disagreements(question, sources, self.embeddings)
+        return cite_disagreements(answer, disagreements, SourceNumbering.of(sources))
 
     def brief(
         self,

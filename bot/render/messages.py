@@ -18,6 +18,7 @@ import discord
 
 from bot.render.safe import neutralise_mentions, safe, safe_line, wrapped_link
 from bot.render.text_split import split_text, truncate
+from retrieval.answer.numbering import SourceNumbering
 from retrieval.models import (
     Answer,
     Article,
@@ -27,6 +28,7 @@ from retrieval.models import (
     IndexStats,
     ScoredChunk,
 )
+from retrieval.text.markers import marker
 from retrieval.text.sanitise import safe_url, sanitise_line
 
 MAX_CONTENT_CHARS = 2000
@@ -187,18 +189,15 @@ MAX_PREVIEW_SOURCES = 6
 
 
 def preview_sources(chunks: Sequence[ScoredChunk]) -> tuple[str, ...]:
-    """One line per retrieved article (best first): `Title · Outlet, date`."""
+    """One line per retrieved article (best first): `[n] Title · Outlet, date`, n the number the
+    streamed text cites it by (and the final answer too)."""
     lines: list[str] = []
-    seen: set[str] = set()
-    for scored in chunks:
-        chunk = scored.chunk
-        if chunk.article_id in seen:
-            continue
-        seen.add(chunk.article_id)
+    for article in SourceNumbering.of(chunks).articles[:MAX_PREVIEW_SOURCES]:
+        chunk = article.chunks[0]
         title = discord.utils.escape_markdown(sanitise_line(chunk.title, max_chars=100))
-        line = f"{title} · {discord.utils.escape_markdown(sanitise_line(chunk.outlet))}"  # mentions: in render_partial
-        lines.append(line + (f", {chunk.published.isoformat()}" if chunk.published else ""))
-    return tuple(lines[:MAX_PREVIEW_SOURCES])
+        line = f"{marker(article.n)} {title} · {discord.utils.escape_markdown(sanitise_line(chunk.outlet))}"
+        lines.append(line + (f", {chunk.published.isoformat()}" if chunk.published else ""))  # mentions: render_partial
+    return tuple(lines)
 
 
 def render_partial(preview: Preview | str) -> str:

@@ -20,18 +20,13 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 import prompts
-from retrieval.answer.citations import (
-    citation_numbers,
-    escape_source_text,
-    format_sources_for_prompt,
-    map_citations,
-    number_sources,
-)
+from retrieval.answer.citations import escape_source_text, format_sources_for_prompt, map_citations
+from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.support import Evidence, SupportChecker, Verdict, checkable, claim_of
 from retrieval.errors import LLMUnavailableError
 from retrieval.llm import ChatClient, Completion
-from retrieval.models import Answer, Citation, ScoredChunk, Turn
-from retrieval.text.markers import BLANKS_AND_MARKER
+from retrieval.models import Answer, Chunk, Citation, ScoredChunk, Turn
+from retrieval.text.markers import BLANKS_AND_MARKER, marker_numbers
 from retrieval.text.sanitise import strip_foreign_urls
 from retrieval.text.sentences import split_cited_sentences
 
@@ -135,8 +130,9 @@ class LLMAnswerer:
         """`on_partial` gets each streamed delta in order; `on_usage` gets the token counts."""
         if not sources:
             return self._fallback(question, sources)
-        inputs = {"question": question, "sources": list(sources), "history": list(history),
-                  "on_partial": on_partial, "on_usage": on_usage, "as_of": as_of or date.today()}
+        inputs = {"question": question, "sources": list(sources), "numbering": SourceNumbering.of(sources),
+                  "history": list(history), "on_partial": on_partial, "on_usage": on_usage,
+                  "as_of": as_of or date.today()}
         try:
             return self.chain.invoke(inputs)
         except LLMUnavailableError as exc:
@@ -148,7 +144,7 @@ class LLMAnswerer:
     def _prompt_variables(inputs: dict[str, Any]) -> dict[str, Any]:
         return {
             "question": inputs["question"],
-            "sources": format_sources_for_prompt(inputs["sources"]),
+            "sources": format_sources_for_prompt(inputs["numbering"]),
             "history": history_messages(inputs["history"]),
             "today": inputs["as_of"].isoformat(),
             "max_sentences": MAX_ANSWER_SENTENCES,
@@ -167,10 +163,11 @@ class LLMAnswerer:
     def _finish(self, inputs: dict[str, Any]) -> Answer:
         question: str = inputs["question"]
         sources: list[ScoredChunk] = inputs["sources"]
+        numbering: SourceNumbering = inputs["numbering"]
         completion: Completion = inputs["completion"]
-        text, used = map_citations(completion.text.strip(), number_sources(sources))
+        text, used = map_citations(completion.text.strip(), numbering.citations())
         text = strip_foreign_urls(text, [c.url for c in used])
-        text, used, unsupported = self._check_support(text, used, sources)
+        text, used, unsupported = self._check_support(text, used, numbering)
         if not used:
             log.info("LLM answer kept no supported citation; falling back to extractive")
             return with_note(self._fallback(question, sources), NOTE_UNVERIFIED)
@@ -182,53 +179,65 @@ class LLMAnswerer:
 
     # --- support check
     def _check_support(
-        self, text: str, used: tuple[Citation, ...], sources: Sequence[ScoredChunk]
+        self, text: str, used: tuple[Citation, ...], numbering: SourceNumbering
     ) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
-        """Drop citations whose chunk does not support the sentence; mark sentences left with none."""
-        chunk_text = {s.chunk.id: s.chunk.text for s in sources}
-        evidence = {s.chunk.id: Evidence(s.chunk.text, _metadata(s)) for s in sources}
-        by_n = {c.n: c for c in used}
+        """Drop citations whose article does not support the sentence; mark sentences left with none."""
         lines = [(line[: len(line) - len(line.lstrip())], split_cited_sentences(line)) for line in text.split("\n")]
         sentences = [s for _, line_sentences in lines for s in line_sentences]
-        to_check = [i for i, s in enumerate(sentences) if checkable(s)]
-        cited = {i: list(dict.fromkeys(citation_numbers(sentences[i]))) for i in to_check}
-        pairs = [(claim_of(sentences[i]), [evidence[by_n[n].chunk_id] for n in cited[i]]) for i in to_check]
-        verdicts = self._checker.check(pairs) if pairs else []
-        decisions = {i: dict(zip(cited[i], v, strict=True)) for i, v in zip(to_check, verdicts, strict=True)}
-        quotes = _best_quotes(decisions, by_n)
+        claims = {i: (claim_of(s), list(dict.fromkeys(marker_numbers(s)))) for i, s in enumerate(sentences)
+                  if checkable(s)}
+        decisions = self._decide(claims, numbering)
+        verdicts = {i: {n: verdict for n, (verdict, _) in by_n.items()} for i, by_n in decisions.items()}
         unsupported: list[str] = []
-        rewritten = iter([_drop_unsupported(s, decisions.get(i, {}), unsupported)
-                          for i, s in enumerate(sentences)])
+        rewritten = iter([_drop_unsupported(s, verdicts.get(i, {}), unsupported) for i, s in enumerate(sentences)])
         new_text = "\n".join(prefix + " ".join(next(rewritten) for _ in ss) for prefix, ss in lines)
         new_text, kept = map_citations(new_text.strip(), used)
-        kept = tuple(c.model_copy(update={"quote": self._quote(c, quotes, chunk_text)}) for c in kept)
+        quotes = _best_quotes(decisions)
+        kept = tuple(_quoted(c, quotes.get(c.n), numbering.article(c.n).chunks[0]) for c in kept)
         return new_text, kept, tuple(unsupported)
 
-    @staticmethod
-    def _quote(citation: Citation, quotes: dict[str, Verdict], chunk_text: dict[str, str]) -> str:
-        if citation.chunk_id in quotes:
-            return quotes[citation.chunk_id].quote
-        sentences = split_cited_sentences(chunk_text[citation.chunk_id])
-        return sentences[0] if sentences else ""
+    def _decide(
+        self, claims: dict[int, tuple[str, list[int]]], numbering: SourceNumbering
+    ) -> dict[int, dict[int, tuple[Verdict, Chunk]]]:
+        """Per checked sentence and cited number: the verdict of that article's best-supporting chunk."""
+        cited = {i: [(n, c) for n in ns for c in numbering.article(n).chunks] for i, (_, ns) in claims.items()}
+        pairs = [(claim, [Evidence(c.text, _metadata(c)) for _, c in cited[i]]) for i, (claim, _) in claims.items()]
+        decisions: dict[int, dict[int, tuple[Verdict, Chunk]]] = {}
+        for i, per_chunk in zip(claims, self._checker.check(pairs) if pairs else [], strict=True):
+            best = decisions.setdefault(i, {})
+            for (n, chunk), verdict in zip(cited[i], per_chunk, strict=True):
+                if n not in best or _rank(verdict) > _rank(best[n][0]):
+                    best[n] = (verdict, chunk)
+        return decisions
 
 
-def _metadata(source: ScoredChunk) -> str:
+def _rank(verdict: Verdict) -> tuple[bool, float]:
+    return verdict.supported, verdict.similarity
+
+
+def _metadata(chunk: Chunk) -> str:
     """Title, outlet and date as words: the prompt shows them, so a claim may cite them."""
-    chunk = source.chunk
     day = chunk.published
     when = f"{day.isoformat()} {day:%B %d} {day.day} {day.year}" if day else ""
     return f"{chunk.title} {chunk.outlet} {when}"
 
 
-def _best_quotes(decisions: dict[int, dict[int, Verdict]], by_n: dict[int, Citation]) -> dict[str, Verdict]:
-    """Per cited chunk, the verdict (and so the quoted sentence) that supports a claim best."""
-    best: dict[str, Verdict] = {}
-    for verdict_by_n in decisions.values():
-        for n, verdict in verdict_by_n.items():
-            current = best.get(by_n[n].chunk_id)
-            if verdict.supported and (current is None or verdict.similarity > current.similarity):
-                best[by_n[n].chunk_id] = verdict
+def _best_quotes(decisions: dict[int, dict[int, tuple[Verdict, Chunk]]]) -> dict[int, tuple[Verdict, Chunk]]:
+    """Per cited number, the verdict (and so the quoted sentence and its chunk) that supports a claim best."""
+    best: dict[int, tuple[Verdict, Chunk]] = {}
+    for by_n in decisions.values():
+        for n, (verdict, chunk) in by_n.items():
+            if verdict.supported and (n not in best or verdict.similarity > best[n][0].similarity):
+                best[n] = (verdict, chunk)
     return best
+
+
+def _quoted(citation: Citation, best: tuple[Verdict, Chunk] | None, top: Chunk) -> Citation:
+    """The citation quoting the sentence that supports it best, or else its article's top chunk's first."""
+    if best is not None:
+        return citation.model_copy(update={"quote": best[0].quote, "chunk_id": best[1].id})
+    sentences = split_cited_sentences(top.text)
+    return citation.model_copy(update={"quote": sentences[0] if sentences else ""})
 
 
 def _drop_unsupported(sentence: str, verdict_by_n: dict[int, Verdict], unsupported: list[str]) -> str:

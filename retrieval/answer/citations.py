@@ -1,8 +1,9 @@
 """Numbered sources in, checked `[n]` markers out.
 
-Sources go into the prompt as delimited, escaped blocks (article text is data, never instructions).
-The model's `[n]` markers are then mapped back: unknown numbers are dropped, the rest are renumbered
-densely in order of first use. (Links the model invented are removed by `retrieval.text.sanitise`.)
+Sources go into the prompt as delimited, escaped blocks, one per article under its number from
+`retrieval.answer.numbering` (article text is data, never instructions). The model's `[n]` markers
+are then mapped back: unknown numbers are dropped, the rest keep their number. (Links the model
+invented are removed by `retrieval.text.sanitise`.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import html
 import re
 from collections.abc import Sequence
 
-from retrieval.models import Citation, ScoredChunk
+from retrieval.answer.numbering import SourceNumbering
+from retrieval.models import Citation
 from retrieval.text.markers import ADJACENT_REPEATS, defuse_numbered_brackets, markers
 
 # A bracket group that is not a markdown link: "[3]", "[1, 2]", "[source 4]", "[abc]".
@@ -34,22 +36,6 @@ MAX_RANGE_LENGTH = 20
 _TEMPLATE_MARKERS = re.compile(r"\[/?INST\]|\[/?SYS\]|<<|>>|<\||\|>", re.IGNORECASE)
 
 
-def number_sources(sources: Sequence[ScoredChunk]) -> list[Citation]:
-    """Citation `n` (1-based) for each source, in prompt order; quotes are filled in later."""
-    return [
-        Citation(
-            n=i,
-            article_id=s.chunk.article_id,
-            chunk_id=s.chunk.id,
-            title=s.chunk.title,
-            url=s.chunk.url,
-            published=s.chunk.published,
-            outlet=s.chunk.outlet,
-        )
-        for i, s in enumerate(sources, start=1)
-    ]
-
-
 def escape_source_text(text: str) -> str:
     """Neutralise anything in article text that could pass for a delimiter, role tag or citation."""
     text = _TEMPLATE_MARKERS.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›")
@@ -62,15 +48,17 @@ def _attribute(value: object) -> str:
     return html.escape(escape_source_text(str(value)), quote=True)
 
 
-def format_sources_for_prompt(sources: Sequence[ScoredChunk]) -> str:
-    """`<source id="n" title=... date=... outlet=...>text</source>` blocks, one per source."""
+def format_sources_for_prompt(numbering: SourceNumbering) -> str:
+    """`<source id="n" title=... date=... outlet=...>text</source>`, one block per article holding its
+    retrieved chunks in article order, so the model cites the article numbers the answer keeps."""
     blocks = []
-    for i, scored in enumerate(sources, start=1):
-        chunk = scored.chunk
-        date = chunk.published.isoformat() if chunk.published else "unknown"
+    for article in numbering.articles:
+        head = article.chunks[0]
+        date = head.published.isoformat() if head.published else "unknown"
+        text = "\n\n".join(escape_source_text(c.text) for c in sorted(article.chunks, key=lambda c: c.n))
         blocks.append(
-            f'<source id="{i}" title="{_attribute(chunk.title)}" date="{date}" '
-            f'outlet="{_attribute(chunk.outlet)}">\n{escape_source_text(chunk.text)}\n</source>'
+            f'<source id="{article.n}" title="{_attribute(head.title)}" date="{date}" '
+            f'outlet="{_attribute(head.outlet)}">\n{text}\n</source>'
         )
     return "\n\n".join(blocks)
 
@@ -92,32 +80,23 @@ def _parse_group(content: str) -> list[int] | None:
 
 
 def map_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
-    """Keep markers that point to a real source, drop the rest, renumber densely by first use."""
+    """Keep markers that point to a known source, drop the rest; numbers are never changed, so the
+    text reads as it streamed. The citations used come back in number order."""
     by_n = {c.n: c for c in citations}
-    renumber: dict[int, int] = {}
+    used: set[int] = set()
 
     def rewrite(match: re.Match[str]) -> str:
         ids = _parse_group(match.group(1))
         if ids is None:
             return match.group(0)
-        kept = []
-        for n in ids:
-            if n in by_n:
-                new = renumber.setdefault(n, len(renumber) + 1)
-                if new not in kept:
-                    kept.append(new)
+        kept = list(dict.fromkeys(n for n in ids if n in by_n))
         if not kept:
             return ""
+        used.update(kept)
         lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip(" \t"))]
         return lead + markers(kept)
 
     text = _ALTERNATE_CITATION.sub(lambda m: f"[{m.group(1) or m.group(2)}]", text)
     mapped = _BRACKET_GROUP.sub(rewrite, text)
-    mapped = ADJACENT_REPEATS.sub(r"\1", mapped)  # "[1][1]" after renumbering, not a link label
-    used = tuple(by_n[old].model_copy(update={"n": new}) for old, new in renumber.items())
-    return mapped, used
-
-
-def citation_numbers(text: str) -> list[int]:
-    """The `[n]` numbers in already-mapped text, in order of appearance."""
-    return [int(m) for m in re.findall(r"\[(\d+)\]", text)]
+    mapped = ADJACENT_REPEATS.sub(r"\1", mapped)  # "[1][1]", not a link label
+    return mapped, tuple(by_n[n] for n in sorted(used))

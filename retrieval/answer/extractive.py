@@ -18,9 +18,11 @@ import Stemmer
 from langchain_core.embeddings import Embeddings
 
 from retrieval.answer.asked_fact import lead_with_asked_fact, two_sides
+from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.question_kinds import answer_type_match, question_kind
 from retrieval.models import Answer, Citation, ScoredChunk
 from retrieval.text.instructions import is_instruction
+from retrieval.text.markers import marker
 from retrieval.text.sentences import split_sentences
 
 REFUSAL_TEXT = "I couldn't find this in my sources."
@@ -221,23 +223,18 @@ def _repeats(sentence: str, chosen: list[_Candidate]) -> bool:
 
 
 def _compose(question: str, chosen: list[_Candidate], sources: Sequence[ScoredChunk]) -> Answer:
-    """`sentence [n]` for each chosen sentence; numbers are dense in order of use."""
-    numbers: dict[int, int] = {}
-    citations: list[Citation] = []
+    """`sentence [n]` for each chosen sentence, n its article's number; an article's citation quotes
+    the first of its sentences used."""
+    numbering = SourceNumbering.of(sources)
+    citations: dict[int, Citation] = {}
     parts: list[str] = []
     for candidate in chosen:
-        if candidate.source not in numbers:
-            numbers[candidate.source] = len(numbers) + 1
-            chunk = sources[candidate.source].chunk
-            citations.append(
-                Citation(
-                    n=numbers[candidate.source], article_id=chunk.article_id, chunk_id=chunk.id,
-                    title=chunk.title, url=chunk.url, published=chunk.published, outlet=chunk.outlet,
-                    quote=candidate.sentence,
-                )
-            )
-        parts.append(f"{candidate.sentence} [{numbers[candidate.source]}]")
-    return Answer(question=question, text=" ".join(parts), citations=tuple(citations), mode="extractive")
+        n, chunk = numbering.retrieved[candidate.source]
+        if n not in citations:
+            citations[n] = numbering.article(n).citation(chunk, candidate.sentence)
+        parts.append(f"{candidate.sentence} {marker(n)}")
+    ordered = tuple(sorted(citations.values(), key=lambda c: c.n))
+    return Answer(question=question, text=" ".join(parts), citations=ordered, mode="extractive")
 
 
 def _sentences(text: str) -> list[str]:

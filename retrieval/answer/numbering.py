@@ -1,34 +1,73 @@
-"""Final touches on an answer's sources: disagreements cited in the answer's own numbering, and one
-number per article, so a reader sees each source once however many of its sentences are quoted."""
+"""Source numbers: decided once, per article, from the retrieved chunks, before any answer is written.
+
+The LLM prompt, the extractive answer and the disagreement lines all cite these numbers, so the `[n]`
+a reader sees while the model streams is the `[n]` of the final answer, and nothing renumbers text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from retrieval.claims.disagreements import describe
-from retrieval.models import Answer, Citation, Disagreement, ScoredChunk
-from retrieval.text.markers import renumber
+from retrieval.models import Answer, Chunk, Citation, Disagreement, ScoredChunk
 from retrieval.text.sentences import split_sentences
 
 
+@dataclass(frozen=True)
+class NumberedArticle:
+    """One article's number and its retrieved chunks, best ranked first."""
+
+    n: int
+    chunks: tuple[Chunk, ...]
+
+    def citation(self, chunk: Chunk | None = None, quote: str = "") -> Citation:
+        """The citation `[n]`, quoting `chunk` (by default the article's best-ranked chunk)."""
+        chunk = chunk or self.chunks[0]
+        return Citation(n=self.n, article_id=chunk.article_id, chunk_id=chunk.id, title=chunk.title,
+                        url=chunk.url, published=chunk.published, outlet=chunk.outlet, quote=quote)
+
+
+@dataclass(frozen=True)
+class SourceNumbering:
+    """Article → `n` (1-based, in order of first appearance among the retrieved chunks)."""
+
+    articles: tuple[NumberedArticle, ...]
+    retrieved: tuple[tuple[int, Chunk], ...]  # (its article's number, chunk) per retrieved chunk, in order
+
+    @classmethod
+    def of(cls, sources: Sequence[ScoredChunk]) -> SourceNumbering:
+        numbers: dict[str, int] = {}
+        chunks: dict[str, list[Chunk]] = {}
+        for scored in sources:
+            article_id = scored.chunk.article_id
+            numbers.setdefault(article_id, len(numbers) + 1)
+            chunks.setdefault(article_id, []).append(scored.chunk)
+        articles = tuple(NumberedArticle(numbers[a], tuple(cs)) for a, cs in chunks.items())
+        return cls(articles, tuple((numbers[s.chunk.article_id], s.chunk) for s in sources))
+
+    def article(self, n: int) -> NumberedArticle:
+        return self.articles[n - 1]
+
+    def citations(self) -> tuple[Citation, ...]:
+        """One citation per article, in number order; quotes are filled in when a sentence cites it."""
+        return tuple(a.citation() for a in self.articles)
+
+
 def cite_disagreements(
-    answer: Answer, disagreements: Sequence[Disagreement], sources: Sequence[ScoredChunk]
+    answer: Answer, disagreements: Sequence[Disagreement], numbering: SourceNumbering
 ) -> Answer:
-    """Disagreements number their sides by position in `sources`; give each side a citation of the answer."""
+    """Disagreements name their sides by 1-based position among the retrieved chunks; cite each side by
+    its article's number (every retrieved chunk's article has one), adding its citation if uncited."""
     if not disagreements:
         return answer
-    citations = list(answer.citations)
-    number_of = {c.chunk_id: c.n for c in citations}
+    citations = {c.n: c for c in answer.citations}
 
     def number_for(position: int, says: str) -> int:
-        chunk = sources[position - 1].chunk
-        if chunk.id not in number_of:
-            number_of[chunk.id] = len(citations) + 1
-            citations.append(Citation(
-                n=number_of[chunk.id], article_id=chunk.article_id, chunk_id=chunk.id, title=chunk.title,
-                url=chunk.url, published=chunk.published, outlet=chunk.outlet, quote=_quote(chunk.text, says),
-            ))
-        return number_of[chunk.id]
+        n, chunk = numbering.retrieved[position - 1]
+        if n not in citations:
+            citations[n] = numbering.article(n).citation(chunk, _quote(chunk.text, says))
+        return n
 
     cited = tuple(
         Disagreement(topic=d.topic, sides=tuple(
@@ -37,30 +76,8 @@ def cite_disagreements(
         for d in disagreements
     )
     text = "\n".join([answer.text.rstrip(), "", *(describe(d) for d in cited)])
-    return answer.model_copy(update={"text": text, "citations": tuple(citations), "disagreements": cited})
-
-
-def group_by_article(answer: Answer) -> Answer:
-    """Renumber so every article has one number (its first citation, with its quote)."""
-    first_for_article: dict[str, int] = {}
-    renumbered: dict[int, int] = {}
-    kept: list[Citation] = []
-    for citation in sorted(answer.citations, key=lambda c: c.n):
-        if citation.article_id not in first_for_article:
-            first_for_article[citation.article_id] = len(kept) + 1
-            kept.append(citation.model_copy(update={"n": len(kept) + 1}))
-        renumbered[citation.n] = first_for_article[citation.article_id]
-    if len(kept) == len(answer.citations):
-        return answer
-
-    text = renumber(answer.text, lambda n: renumbered.get(n, n))
-    disagreements = tuple(
-        Disagreement(topic=d.topic, sides=tuple(
-            (says, tuple(dict.fromkeys(renumbered.get(n, n) for n in numbers))) for says, numbers in d.sides
-        ))
-        for d in answer.disagreements
-    )
-    return answer.model_copy(update={"text": text, "citations": tuple(kept), "disagreements": disagreements})
+    ordered = tuple(sorted(citations.values(), key=lambda c: c.n))
+    return answer.model_copy(update={"text": text, "citations": ordered, "disagreements": cited})
 
 
 def _quote(text: str, says: str) -> str:

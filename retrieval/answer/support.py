@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from retrieval.answer.citations import citation_numbers
-from retrieval.text.markers import strip_markers
+from retrieval.text.markers import marker_numbers, strip_markers
 from retrieval.text.sentences import split_cited_sentences
 
 SIMILARITY_THRESHOLD = 0.55  # cosine, claim vs best chunk passage: clear paraphrase
@@ -161,4 +160,4 @@ def _best_sentence(passages: list[str], sims: np.ndarray, chunk: str) -> str:
 
 def checkable(sentence: str) -> bool:
     """Only sentences that cite something and say enough to check."""
-    return bool(citation_numbers(sentence)) and len(claim_of(sentence).split()) >= MIN_CLAIM_WORDS
+    return bool(marker_numbers(sentence)) and len(claim_of(sentence).split()) >= MIN_CLAIM_WORDS

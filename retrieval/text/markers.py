@@ -1,5 +1,5 @@
-"""The `[n]` citation marker: its one home. Every module that writes, finds, strips or renumbers
-markers calls this one, so the format can change in one place.
+"""The `[n]` citation marker: its one home. Every module that writes, finds or strips markers
+calls this one, so the format can change in one place.
 
 A marker is `[n]`, n a source number from 1; a reader may also see groups such as `[1, 2]`, and
 article text may carry ranges such as `[2–4]`, which must never pass for a marker of ours.
@@ -8,13 +8,12 @@ article text may carry ranges such as `[2–4]`, which must never pass for a mar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 MARKER = re.compile(r"\[(\d+)\]")  # one marker; group 1 is its number
 BLANKS_AND_MARKER = re.compile(r"[ \t]*\[(\d+)\]")  # a marker with the blanks before it, to strip both
 MARKER_RUN = re.compile(r"\s*(?:\[\d+\])+")  # "[1][2]" after a claim, with the space before it
 LEADING_MARKERS = re.compile(r"^((?:\[\d+\])+)\s*")  # markers that open a piece of text
-REPEATED_MARKER = re.compile(r"(\[\d+\])(?:\s*\1)+")  # "[1] [1]" → "[1]"
 ADJACENT_REPEATS = re.compile(r"(\[\d+\])(?:\1(?!\())+")  # "[1][1]", but not a masked link's label "[1](…)"
 MARKER_GROUP = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")  # "[1]" or "[1, 2]": what a reader reads as one citation
 NUMBERED_BRACKETS = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")  # "[2]", "[1, 3]", "[2–4]" in any text
@@ -37,17 +36,6 @@ def marker_numbers(text: str) -> list[int]:
 def strip_markers(text: str) -> str:
     """The text without its markers (and the blanks before them)."""
     return MARKER_RUN.sub("", text).strip()
-
-
-def renumber(text: str, number: Callable[[int], int | None]) -> str:
-    """Each marker `[n]` becomes `[number(n)]`, or goes (with its blanks) when `number` gives None;
-    a marker repeated right after itself is then written once."""
-
-    def replace(match: re.Match[str]) -> str:
-        new = number(int(match.group(1)))
-        return "" if new is None else match.group(0).replace(match.group(1), str(new))
-
-    return REPEATED_MARKER.sub(r"\1", BLANKS_AND_MARKER.sub(replace, text))
 
 
 def defuse_numbered_brackets(text: str) -> str:

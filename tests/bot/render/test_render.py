@@ -251,11 +251,11 @@ def test_preview_shows_sources_first_then_the_text_within_the_content_limit() ->
     ]
     lines = render.preview_sources(chunks)
     assert lines == (
-        "Title 0 @here · Wire, 2024-06-19",
-        "Title 1 @here · Wire, 2024-06-19",
-        "Title 2 @here · Wire, 2024-06-19",
+        "[1] Title 0 @here · Wire, 2024-06-19",
+        "[2] Title 1 @here · Wire, 2024-06-19",
+        "[3] Title 2 @here · Wire, 2024-06-19",
     )
     content = render.render_partial(render.Preview(text="So far [1] @everyone " + "y" * 3000, sources=lines))
-    assert content.startswith("**Reading:**\n• Title 0")
+    assert content.startswith("**Reading:**\n• [1] Title 0")
     assert content.index("Title 2") < content.index("So far [1]")
     assert len(content) <= MAX_CONTENT_CHARS and "@everyone" not in content and "@here" not in content

@@ -1,11 +1,12 @@
-"""Disagreements inside answers are cited in the answer's own numbering, one number per article."""
+"""Sources are numbered once, per article; the prompt and disagreement lines use those numbers."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from retrieval.answer.numbering import cite_disagreements, group_by_article
+from retrieval.answer.citations import format_sources_for_prompt
+from retrieval.answer.numbering import SourceNumbering, cite_disagreements
 from retrieval.models import Answer, Article, Chunk, Citation, Disagreement, ScoredChunk
 
 
@@ -30,7 +31,7 @@ def test_a_side_from_an_uncited_source_gets_a_real_citation() -> None:
                     citations=(_citation(1, sources[0]),))
     disagreement = Disagreement(topic="where the final was played", sides=(("Tampa", (1,)), ("Glendale", (2,))))
 
-    cited = cite_disagreements(answer, [disagreement], sources)
+    cited = cite_disagreements(answer, [disagreement], SourceNumbering.of(sources))
 
     assert [c.article_id for c in cited.citations] == ["a", "b"]
     assert cited.citations[1].quote == "The final was played in Glendale."
@@ -39,16 +40,39 @@ def test_a_side_from_an_uncited_source_gets_a_real_citation() -> None:
     assert _resolves(cited)
 
 
-def test_citations_of_one_article_share_one_number() -> None:
-    sources = [_source("a", 0, "First fact."), _source("b", 0, "Other fact."), _source("a", 1, "Second fact.")]
-    answer = Answer(question="q", text="First fact. [1] Second fact. [2] [3] Other fact. [3]",
-                    citations=(_citation(1, sources[0]), _citation(2, sources[2]), _citation(3, sources[1])))
+def test_articles_are_numbered_once_in_order_of_first_appearance() -> None:
+    sources = [_source("a", 2, "First fact."), _source("b", 0, "Other fact."), _source("a", 0, "Earlier fact.")]
 
-    grouped = group_by_article(answer)
+    numbering = SourceNumbering.of(sources)
 
-    assert [(c.n, c.article_id) for c in grouped.citations] == [(1, "a"), (2, "b")]
-    assert grouped.text == "First fact. [1] Second fact. [1] [2] Other fact. [2]"
-    assert _resolves(grouped)
+    assert [(a.n, [c.id for c in a.chunks]) for a in numbering.articles] == [(1, ["a:2", "a:0"]), (2, ["b:0"])]
+    assert [n for n, _ in numbering.retrieved] == [1, 2, 1]
+    assert [(c.n, c.article_id, c.chunk_id) for c in numbering.citations()] == [(1, "a", "a:2"), (2, "b", "b:0")]
+
+
+def test_the_prompt_has_one_block_per_article_holding_its_chunks_in_article_order() -> None:
+    sources = [_source("a", 2, "Later fact."), _source("b", 0, "Other fact."), _source("a", 0, "Earlier fact.")]
+
+    prompt = format_sources_for_prompt(SourceNumbering.of(sources))
+
+    assert prompt.count("<source ") == 2 and prompt.count("</source>") == 2
+    assert '<source id="1" title="Title a"' in prompt and '<source id="2" title="Title b"' in prompt
+    first_block = prompt.split("</source>")[0]
+    assert first_block.index("Earlier fact.") < first_block.index("Later fact.")
+    assert "Other fact." not in first_block
+
+
+def test_a_side_from_a_cited_article_keeps_its_number() -> None:
+    sources = [_source("a", 0, "The final was played in Tampa."), _source("b", 0, "Tickets sold out."),
+               _source("a", 1, "Fans travelled to Tampa.")]
+    answer = Answer(question="Where?", text="It was played in Tampa. [1]", citations=(_citation(1, sources[0]),))
+    disagreement = Disagreement(topic="the venue", sides=(("Tampa", (1, 3)), ("Glendale", (2,))))
+
+    cited = cite_disagreements(answer, [disagreement], SourceNumbering.of(sources))
+
+    assert cited.disagreements[0].sides == (("Tampa", (1,)), ("Glendale", (2,)))
+    assert [(c.n, c.article_id) for c in cited.citations] == [(1, "a"), (2, "b")]
+    assert _resolves(cited)
 
 
 def test_service_answer_shows_both_sides_with_their_own_citations(service) -> None:

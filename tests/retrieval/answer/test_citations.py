@@ -1,4 +1,4 @@
-"""Citation numbering, prompt delimiting/escaping, `[n]` mapping and foreign-URL stripping."""
+"""Citation numbering, prompt delimiting/escaping, `[n]` mapping (numbers kept) and foreign-URL stripping."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.answer.citations import (
-    escape_source_text,
-    format_sources_for_prompt,
-    map_citations,
-    number_sources,
-)
-from retrieval.models import Chunk, ScoredChunk
+from retrieval.answer.citations import escape_source_text, format_sources_for_prompt, map_citations
+from retrieval.answer.numbering import SourceNumbering
+from retrieval.models import Chunk, Citation, ScoredChunk
 from retrieval.text.sanitise import strip_foreign_urls
 
 
@@ -27,7 +23,11 @@ def scored(i: int, text: str = "Some text.", url: str | None = None) -> ScoredCh
 FIVE = [scored(i, url=f"https://news.example/{i}") for i in range(1, 6)]
 
 
-def test_number_sources_is_one_based_in_order_with_metadata() -> None:
+def number_sources(sources: list[ScoredChunk]) -> tuple[Citation, ...]:
+    return SourceNumbering.of(sources).citations()
+
+
+def test_sources_are_numbered_one_based_in_order_with_metadata() -> None:
     citations = number_sources(FIVE)
     assert [c.n for c in citations] == [1, 2, 3, 4, 5]
     assert citations[2].article_id == "art3" and citations[2].chunk_id == "art3:0"
@@ -36,25 +36,25 @@ def test_number_sources_is_one_based_in_order_with_metadata() -> None:
     assert all(c.quote == "" for c in citations)
 
 
-def test_unknown_numbers_are_dropped_and_used_ones_renumbered_by_first_use() -> None:
+def test_unknown_numbers_are_dropped_and_used_ones_keep_their_number() -> None:
     text = "Rates rose [3]. Prices fell [7]. Nobody knows [0][abc]. Both agree [3, 1]."
     mapped, used = map_citations(text, number_sources(FIVE))
-    assert mapped == "Rates rose [1]. Prices fell. Nobody knows. Both agree [1][2]."
-    assert [(c.n, c.article_id) for c in used] == [(1, "art3"), (2, "art1")]
+    assert mapped == "Rates rose [3]. Prices fell. Nobody knows. Both agree [3][1]."
+    assert [(c.n, c.article_id) for c in used] == [(1, "art1"), (3, "art3")]
 
 
 def test_grouped_adjacent_prefixed_and_ranged_markers() -> None:
     text = "A [1, 2]. B [2][5]. C [source 4]. D [2-3]. E [1; 9]."
     mapped, used = map_citations(text, number_sources(FIVE))
-    assert mapped == "A [1][2]. B [2][3]. C [4]. D [2][5]. E [1]."
-    assert [c.article_id for c in used] == ["art1", "art2", "art5", "art4", "art3"]
+    assert mapped == "A [1][2]. B [2][5]. C [4]. D [2][3]. E [1]."
+    assert [c.article_id for c in used] == ["art1", "art2", "art3", "art4", "art5"]
 
 
 def test_other_citation_shapes_models_use_are_understood() -> None:
     text = "A 【2】. B (Source 3). C (sources 1 and 4). D [Source: 5]. E (see 2)."
     mapped, used = map_citations(text, number_sources(FIVE))
-    assert mapped == "A [1]. B [2]. C [3][4]. D [5]. E (see 2)."
-    assert [c.article_id for c in used] == ["art2", "art3", "art1", "art4", "art5"]
+    assert mapped == "A [2]. B [3]. C [1][4]. D [5]. E (see 2)."
+    assert [c.article_id for c in used] == ["art1", "art2", "art3", "art4", "art5"]
 
 
 def test_ordinary_brackets_and_markdown_links_are_left_alone() -> None:
@@ -76,13 +76,13 @@ def test_mapped_markers_always_point_to_returned_citations(numbers: list[int]) -
     mapped, used = map_citations(text, number_sources(FIVE))
     assert all(re.fullmatch(r"\[\d+\]", group) for group in re.findall(r"\[[^\]]*\]", mapped))
     markers = [int(m) for m in re.findall(r"\[(\d+)\]", mapped)]
-    assert sorted(set(markers)) == list(range(1, len(used) + 1))
-    valid_in_order = list(dict.fromkeys(n for n in numbers if 1 <= n <= 5))
-    assert [c.article_id for c in used] == [f"art{n}" for n in valid_in_order]
+    assert set(markers) == {c.n for c in used}
+    valid = sorted({n for n in numbers if 1 <= n <= 5})
+    assert [(c.n, c.article_id) for c in used] == [(n, f"art{n}") for n in valid]
 
 
 def test_sources_are_numbered_and_delimited_in_the_prompt() -> None:
-    prompt = format_sources_for_prompt(FIVE[:2])
+    prompt = format_sources_for_prompt(SourceNumbering.of(FIVE[:2]))
     assert prompt.count("<source ") == 2 and prompt.count("</source>") == 2
     assert '<source id="1" title="Title 1" date="2024-03-01" outlet="Outlet 1">' in prompt
     assert '<source id="2" title="Title 2" date="2024-03-02" outlet="Outlet 2">' in prompt
@@ -95,7 +95,7 @@ def test_article_text_cannot_close_its_block_or_fake_roles_or_citations() -> Non
     )
     evil_title = 'Headline" onload="x'
     chunk = Chunk(id="x:0", article_id="x", n=0, text=hostile, title=evil_title)
-    prompt = format_sources_for_prompt([ScoredChunk(chunk=chunk, score=1.0)])
+    prompt = format_sources_for_prompt(SourceNumbering.of([ScoredChunk(chunk=chunk, score=1.0)]))
     assert prompt.count("</source>") == 1 and prompt.count("<source ") == 1
     for marker in ("<|im_start|>", "<|im_end|>", "[INST]", "[/INST]", "<<SYS>>", "[2]", "[1, 3]"):
         assert marker not in prompt

@@ -87,8 +87,8 @@ def test_answer_cites_real_sources_with_quotes(answerer: LLMAnswerer, openai_ser
     answer = answerer.answer("What happened this week?", SOURCES)
     assert answer.mode == "llm" and not answer.refused and answer.note is None
     assert answer.text == ("The central bank raised its rate to 5.5% [1]. "
-                           "Daniel Okafor won the Eastport mayoral election with 54% [2].")
-    assert markers(answer) == ["a1", "a3"]
+                           "Daniel Okafor won the Eastport mayoral election with 54% [3].")
+    assert markers(answer) == ["a1", "a3"] and [c.n for c in answer.citations] == [1, 3]
     assert answer.citations[0].quote.startswith("The central bank raised its benchmark interest rate")
     assert answer.citations[1].quote.startswith("Voters in Eastport elected Daniel Okafor")
     assert answer.citations[1].title == "Story 3" and answer.citations[1].url == "https://news.example/3"
@@ -99,7 +99,7 @@ def test_unknown_citation_numbers_are_dropped(answerer: LLMAnswerer, openai_serv
     openai_server.script(ok("Residents fled the floods in the northern province [2][7]. "
                             "Markets fell after the rate decision [9]."))
     answer = answerer.answer("What happened?", SOURCES)
-    assert answer.text == ("Residents fled the floods in the northern province [1]. "
+    assert answer.text == ("Residents fled the floods in the northern province [2]. "
                            "Markets fell after the rate decision.")
     assert markers(answer) == ["a2"]
 
@@ -188,9 +188,32 @@ def test_streamed_deltas_reach_on_partial_in_order(answerer: LLMAnswerer, openai
     answer = answerer.answer("What happened?", SOURCES, on_partial=deltas.append, on_usage=usage.append)
     assert len(deltas) > 5 and "".join(deltas) == raw
     assert openai_server.chat_requests[0].body["stream"] is True
-    assert answer.text == ("Governor Maria Lopez said inflation remained too high [1]. "
-                           "Okafor won in Eastport [2].")
+    assert answer.text == raw  # the numbers streamed are the final ones
     assert usage[0].prompt_tokens == 11 and usage[0].completion_tokens == 7
+
+
+def test_numbers_are_per_article_and_the_streamed_text_is_the_final_text(
+    answerer: LLMAnswerer, openai_server: Server
+) -> None:
+    def chunk_of(article: str, n: int, text: str) -> ScoredChunk:
+        chunk = Chunk(id=f"{article}:{n}", article_id=article, n=n, text=text, title=f"Story {article}",
+                      url=f"https://news.example/{article}", published=date(2024, 5, 2), outlet="Example News")
+        return ScoredChunk(chunk=chunk, score=0.9 - n / 10)
+
+    bank_rate, bank_governor = BANK.split(". ")[0] + ".", BANK.split(". ")[1] + "."
+    sources = [chunk_of("A", 0, bank_rate), chunk_of("B", 0, FLOOD), chunk_of("A", 1, bank_governor)]
+    raw = ("Governor Maria Lopez said inflation remained too high [1]. "
+           "Heavy rain forced 2,000 residents from their homes [2].")
+    openai_server.script(ok(raw))
+    deltas: list[str] = []
+    answer = answerer.answer("What happened?", sources, on_partial=deltas.append)
+
+    prompt = openai_server.chat_requests[0].body["messages"][-1]["content"]
+    assert prompt.count("<source ") == 2
+    assert bank_rate in prompt.split('<source id="1"')[1].split("</source>")[0]
+    assert "".join(deltas) == raw and answer.text == raw and answer.unsupported == ()
+    assert [(c.n, c.article_id, c.chunk_id) for c in answer.citations] == [(1, "A", "A:1"), (2, "B", "B:0")]
+    assert answer.citations[0].quote == bank_governor  # checked against the article's other chunk
 
 
 def test_cut_stream_falls_back_with_a_note(answerer: LLMAnswerer, openai_server: Server) -> None:
@@ -387,7 +410,7 @@ def test_failing_on_partial_does_not_lose_the_answer(
 
     openai_server.script(ok("Okafor won the Eastport election [3]."))
     answer = answerer.answer("Who won?", SOURCES, on_partial=broken)
-    assert answer.mode == "llm" and answer.text == "Okafor won the Eastport election [1]."
+    assert answer.mode == "llm" and answer.text == "Okafor won the Eastport election [3]."
 
 
 def test_server_embeddings_endpoint_works_with_the_real_client(openai_server: Server) -> None:
