@@ -224,12 +224,14 @@ def _print_result(result: dict[str, object], as_json: bool) -> None:
 
 
 def _cmd_sources(args: argparse.Namespace, settings: BotSettings) -> int:
-    from retrieval.ingest import source_config
+    from retrieval.ingest import configured_sources
 
     handlers: dict[str, Callable[[], object]] = {
-        "list": lambda: source_config.list_sources(settings),
-        "add": lambda: source_config.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
-        "remove": lambda: source_config.remove_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
+        "list": lambda: configured_sources.list_sources(settings),
+        "add": lambda: configured_sources.add_source(settings, _need(args.kind, "kind"), _need(args.value, "value")),
+        "remove": lambda: configured_sources.remove_source(
+            settings, _need(args.kind, "kind"), _need(args.value, "value")
+        ),
     }
     try:
         config = handlers[args.action]()

@@ -88,7 +88,7 @@ class BriefbotService:
 
     def _index_configured_sources(self, *, rebuild: bool, progress: ProgressCallback | None) -> IndexReport:
         from retrieval.ingest import collect as sources
-        from retrieval.ingest.source_config import load_sources
+        from retrieval.ingest.configured_sources import load_sources
 
         config = load_sources(self.settings)
         result = sources.collect_articles_from_settings(config, self.settings, commit_state=False)

@@ -3,7 +3,7 @@
 Restricted like `/reindex`: Discord hides the group from members without Manage Server
 (`default_member_permissions`), and the bot re-checks at run time, because a server admin can
 open it to others with a channel permission overwrite. URLs go through the same SSRF rules as
-fetching (`retrieval.ingest.source_config.add_source` validates with `retrieval.ingest.url_safety.check_url`).
+fetching (`retrieval.ingest.configured_sources.add_source` validates with `retrieval.ingest.url_safety.check_url`).
 
 Folders are the operator's (command line, `sources.toml`): a server admin is not the host's owner.
 `kind` offers only feed and url, and the bot refuses any other kind a crafted interaction sends,
@@ -24,7 +24,7 @@ from bot.render import messages as render
 from bot.render.safe import wrapped_link
 from bot.utils.interactions import require_index_admin, send_ephemeral
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
-from retrieval.ingest.source_config import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
+from retrieval.ingest.configured_sources import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
 
 if TYPE_CHECKING:
     from bot.app import BriefBot

@@ -1,4 +1,4 @@
-"""Collecting articles from every configured source (see `source_config`): folders, feeds, single URLs.
+"""Collecting articles from every configured source (see `configured_sources`): folders, feeds, single URLs.
 
 One bad source never stops the others: each becomes a `Failure` with a short reason. Feeds and
 pages are fetched conditionally (ETag / Last-Modified kept as JSON in the state dir); a 304 origin
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from retrieval.errors import BriefbotError
 from retrieval.files import write_atomically
+from retrieval.ingest.configured_sources import SourcesConfig
 from retrieval.ingest.dedupe import drop_link_conflicts, merge_duplicates
 from retrieval.ingest.feeds import parse_feed
 from retrieval.ingest.fetch import SafeFetcher
 from retrieval.ingest.local_files import kept_source
 from retrieval.ingest.pages import extract_page
-from retrieval.ingest.source_config import SourcesConfig
 from retrieval.models import Article, Failure, Frozen
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import create_bot
 from bot.exts.refresh import ScheduledRefresh
-from retrieval.ingest import source_config
+from retrieval.ingest import configured_sources
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder
 
@@ -42,7 +42,7 @@ async def test_the_refresh_indexes_new_articles_and_survives_a_failed_run(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    source_config.add_source(bot_service.settings, "folder", str(inbox))  # what /source add does
+    configured_sources.add_source(bot_service.settings, "folder", str(inbox))  # what /source add does
     settings = bot_settings.model_copy(update={"refresh_minutes": 10})
     await simcord_env.restart_bot(create_bot(settings, bot_service))
     cog = refresh_cog(simcord_env)

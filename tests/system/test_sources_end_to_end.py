@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrieval.index.store import ChromaStore
-from retrieval.ingest import source_config
+from retrieval.ingest import configured_sources
 from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
 from tests.conftest import make_settings
@@ -41,7 +41,7 @@ def test_a_feed_added_by_an_admin_is_indexed_and_answered_with_citations(
     service = _service(tmp_path, embeddings)
     feed_url = local_server.route("/feed.xml", _rss(BRIDGE, DAM), content_type="application/rss+xml",
                                   etag='"v1"')
-    source_config.add_source(service.settings, "feed", feed_url)
+    configured_sources.add_source(service.settings, "feed", feed_url)
 
     first = service.index()
     assert first.added == 2

@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import IndexEmptyError
 from retrieval.index.store import ChromaStore
-from retrieval.ingest import source_config
+from retrieval.ingest import configured_sources
 from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
 from tests.conftest import make_settings
@@ -75,7 +75,7 @@ def test_a_rebuild_while_a_folder_is_missing_keeps_its_articles_with_their_vecto
     news = _folder(tmp_path, "news", ferry=FERRY, dam=DAM)
     other = _folder(tmp_path, "other", port=PORT, mine=MINE)
     for folder in (news, other):
-        source_config.add_source(service.settings, "folder", str(folder))
+        configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
     before = service.store.active_generation()
     old_vectors = _vectors(service, before)
@@ -103,7 +103,7 @@ def test_a_rebuild_while_one_feed_fails_and_another_answers_304_keeps_both_feeds
     failing = local_server.route("/down.xml", _rss(BRIDGE), content_type="application/rss+xml")
     steady = local_server.route("/steady.xml", _rss(LIBRARY), content_type="application/rss+xml", etag='"v1"')
     for url in (failing, steady):
-        source_config.add_source(service.settings, "feed", url)
+        configured_sources.add_source(service.settings, "feed", url)
     assert service.index().added == 2
     local_server.route("/down.xml", "Service Unavailable", status=503)
 
@@ -117,7 +117,7 @@ def test_a_rebuild_while_one_feed_fails_and_another_answers_304_keeps_both_feeds
 
 def test_a_rebuild_of_one_path_keeps_everything_outside_it(service: BriefbotService, tmp_path: Path) -> None:
     configured = _folder(tmp_path, "configured", port=PORT)
-    source_config.add_source(service.settings, "folder", str(configured))
+    configured_sources.add_source(service.settings, "folder", str(configured))
     service.index()
     manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
     service.index([manual])
@@ -130,7 +130,7 @@ def test_a_rebuild_of_one_path_keeps_everything_outside_it(service: BriefbotServ
 
 
 def test_a_configured_rebuild_keeps_articles_indexed_by_path(service: BriefbotService, tmp_path: Path) -> None:
-    source_config.add_source(service.settings, "folder", str(_folder(tmp_path, "configured", port=PORT)))
+    configured_sources.add_source(service.settings, "folder", str(_folder(tmp_path, "configured", port=PORT)))
     service.index([_folder(tmp_path, "manual", ferry=FERRY)])
 
     report = service.index(rebuild=True)
@@ -162,7 +162,7 @@ def test_a_rebuild_for_another_embedder_embeds_the_kept_articles_again(
     news = _folder(tmp_path, "news", ferry=FERRY)
     other = _folder(tmp_path, "other", port=PORT, mine=MINE)
     for folder in (news, other):
-        source_config.add_source(service.settings, "folder", str(folder))
+        configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
     other.rename(tmp_path / "unmounted")
     reversed_embedder = _Reversed(embeddings)
@@ -182,7 +182,7 @@ def test_a_rebuild_that_cannot_copy_a_kept_article_stays_on_the_old_index(
     news = _folder(tmp_path, "news", ferry=FERRY)
     other = _folder(tmp_path, "other", port=PORT)
     for folder in (news, other):
-        source_config.add_source(service.settings, "folder", str(folder))
+        configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
     before = service.store.active_generation()
     other.rename(tmp_path / "unmounted")

@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
 from retrieval.index.store import ChromaStore
-from retrieval.ingest import source_config
+from retrieval.ingest import configured_sources
 from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
 from tests.conftest import make_settings
@@ -47,12 +47,12 @@ def _via(service: BriefbotService) -> dict[str, str]:
     return {texts[str(r["id"])]: str(r.get("via")) for r in service.store.iter_articles()}
 
 
-@pytest.mark.parametrize("configured_sources", [0, 1])
+@pytest.mark.parametrize("with_a_configured_folder", [False, True])
 def test_a_configured_run_never_removes_what_an_explicit_path_indexed(
-    service: BriefbotService, tmp_path: Path, configured_sources: int
+    service: BriefbotService, tmp_path: Path, with_a_configured_folder: bool
 ) -> None:
-    if configured_sources:
-        source_config.add_source(service.settings, "folder", str(_folder(tmp_path, "feeds", port=PORT)))
+    if with_a_configured_folder:
+        configured_sources.add_source(service.settings, "folder", str(_folder(tmp_path, "feeds", port=PORT)))
     manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
     assert service.index([manual]).added == 2
 
@@ -68,11 +68,11 @@ def test_a_configured_run_removes_what_a_present_source_dropped_and_what_a_remov
     kept_folder = _folder(tmp_path, "kept", port=PORT, dam=DAM)
     dropped_folder = _folder(tmp_path, "dropped", mine=MINE)
     for folder in (kept_folder, dropped_folder):
-        source_config.add_source(service.settings, "folder", str(folder))
+        configured_sources.add_source(service.settings, "folder", str(folder))
     service.index([_folder(tmp_path, "manual", ferry=FERRY)])
     service.index()
     (kept_folder / "dam.txt").unlink()
-    source_config.remove_source(service.settings, "folder", str(dropped_folder))
+    configured_sources.remove_source(service.settings, "folder", str(dropped_folder))
 
     report = service.index()
 
@@ -84,13 +84,13 @@ def test_a_path_article_a_configured_source_takes_over_is_not_embedded_again_and
 ) -> None:
     shared = _folder(tmp_path, "shared", port=PORT, mine=MINE)
     service.index([shared])
-    source_config.add_source(service.settings, "folder", str(shared))
+    configured_sources.add_source(service.settings, "folder", str(shared))
 
     taken_over = service.index()
 
     assert (taken_over.unchanged, taken_over.chunks_embedded) == (2, 0)
     assert _via(service) == {PORT: VIA_CONFIGURED, MINE: VIA_CONFIGURED}
-    source_config.remove_source(service.settings, "folder", str(shared))
+    configured_sources.remove_source(service.settings, "folder", str(shared))
     assert service.index().removed == 2 and _texts(service) == set()
 
 
@@ -98,7 +98,7 @@ def test_a_path_run_over_a_configured_folder_leaves_its_articles_that_sources(
     service: BriefbotService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     news = _folder(tmp_path, "news", port=PORT, mine=MINE)
-    source_config.add_source(service.settings, "folder", str(news))
+    configured_sources.add_source(service.settings, "folder", str(news))
     service.index()
     (news / "mine.txt").write_text(MINE + " Two hundred jobs go.", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -108,13 +108,13 @@ def test_a_path_run_over_a_configured_folder_leaves_its_articles_that_sources(
     news.rename(tmp_path / "unmounted")
     missing = service.index()  # the configured folder is missing: it keeps both, whatever touched them
     assert missing.removed == 0 and len(_texts(service)) == 2
-    source_config.remove_source(service.settings, "folder", str(news))
+    configured_sources.remove_source(service.settings, "folder", str(news))
     assert service.index().removed == 2
 
 
 def test_an_index_from_before_the_field_counts_as_configured(service: BriefbotService, tmp_path: Path) -> None:
     news = _folder(tmp_path, "news", port=PORT, dam=DAM)
-    source_config.add_source(service.settings, "folder", str(news))
+    configured_sources.add_source(service.settings, "folder", str(news))
     service.index()
     _, records = service.store.collections()
     records.update(ids=[a.id for a in service.articles()], metadatas=[{"via": None}, {"via": None}])
@@ -129,7 +129,7 @@ def test_an_index_from_before_the_field_counts_as_configured(service: BriefbotSe
 
 def test_an_explicit_path_run_still_removes_only_within_its_path(service: BriefbotService, tmp_path: Path) -> None:
     news = _folder(tmp_path, "news", port=PORT)
-    source_config.add_source(service.settings, "folder", str(news))
+    configured_sources.add_source(service.settings, "folder", str(news))
     service.index()
     manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
     service.index([manual])

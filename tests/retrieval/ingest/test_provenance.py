@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from retrieval.index.store import ChromaStore
-from retrieval.ingest import source_config
+from retrieval.ingest import configured_sources
 from retrieval.ingest.dedupe import LINK_TAKEN
 from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
@@ -63,8 +63,8 @@ def test_the_same_id_twice_in_one_configured_run_keeps_both_folders(tmp_path: Pa
     one = _jsonl(tmp_path / "a", {"id": "7", "url": "https://a.example/7", "text": HARBOUR})
     two = _jsonl(tmp_path / "b", {"id": "7", "url": "https://b.example/7", "text": BRIDGE})
     for folder in (one.parent, two.parent):
-        source_config.add_source(service.settings, "folder", str(folder))
-    source_config.remove_source(service.settings, "folder", str(service.settings.seeds_dir))
+        configured_sources.add_source(service.settings, "folder", str(folder))
+    configured_sources.remove_source(service.settings, "folder", str(service.settings.seeds_dir))
 
     service.index()
 
@@ -88,7 +88,7 @@ def test_a_second_feed_reusing_a_story_link_cannot_take_it_over(
     for order in ((gazette, hostile), (hostile, gazette)):
         service = _service(tmp_path / f"run-{order[0] == gazette}", embeddings)
         for feed in order:
-            source_config.add_source(service.settings, "feed", feed)
+            configured_sources.add_source(service.settings, "feed", feed)
 
         report = service.index()
 
@@ -111,7 +111,7 @@ def test_without_an_owner_the_first_configured_feed_keeps_its_words(
     later = local_server.route("/later.xml", _rss("Harbour Times", link, PLANTED + " " + HARBOUR))
     service = _service(tmp_path, embeddings)
     for feed in (first, later):
-        source_config.add_source(service.settings, "feed", feed)
+        configured_sources.add_source(service.settings, "feed", feed)
 
     service.index()
 

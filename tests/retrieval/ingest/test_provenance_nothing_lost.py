@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.index.store import ChromaStore
-from retrieval.ingest import source_config
+from retrieval.ingest import configured_sources
 from retrieval.ingest.loaders import load_path
 from retrieval.ingest.local_files import LINK_OUTSIDE, NOT_A_FOLDER
 from retrieval.search.hybrid import HybridSearcher
@@ -116,11 +116,11 @@ def test_removing_a_configured_source_removes_its_articles_at_the_next_index(
     other.mkdir()
     (other / "port.txt").write_text(PORT + " Extra.", encoding="utf-8")
     for folder in (news, other):
-        source_config.add_source(service.settings, "folder", str(folder))
+        configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
     assert PORT + " Extra." in _texts(service)
 
-    source_config.remove_source(service.settings, "folder", str(other))
+    configured_sources.remove_source(service.settings, "folder", str(other))
     report = service.index()
 
     assert report.removed == 1 and _texts(service) == {FERRY, DAM, PORT}
@@ -136,8 +136,8 @@ def test_a_configured_folder_that_is_a_file_is_refused_and_keeps_nothing(
     service.store.delete_articles([a.id for a in service.articles()])
     service.indexer.index(load_path(env)[0])  # as a configured run did, before a folder had to be one
     assert any("canary-lost" in t for t in _texts(service))
-    with pytest.raises(source_config.SourceError, match="not a folder"):
-        source_config.add_source(service.settings, "folder", str(env))
+    with pytest.raises(configured_sources.SourceError, match="not a folder"):
+        configured_sources.add_source(service.settings, "folder", str(env))
     service.settings.sources_file.write_text(f"folders = [{json.dumps(str(env))}]\n", encoding="utf-8")
 
     report = service.index()

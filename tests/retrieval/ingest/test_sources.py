@@ -15,10 +15,7 @@ from hypothesis import strategies as st
 
 from retrieval.errors import LoadError, SourceError, UnsafeURLError
 from retrieval.ingest.collect import collect_articles, commit_fetch_state
-from retrieval.ingest.fetch import SafeFetcher
-from retrieval.ingest.loaders import load_folder
-from retrieval.ingest.pages import extract_page
-from retrieval.ingest.source_config import (
+from retrieval.ingest.configured_sources import (
     SourcesConfig,
     add_source,
     list_sources,
@@ -27,6 +24,9 @@ from retrieval.ingest.source_config import (
     save_sources,
     toml_string,
 )
+from retrieval.ingest.fetch import SafeFetcher
+from retrieval.ingest.loaders import load_folder
+from retrieval.ingest.pages import extract_page
 from tests.conftest import make_settings
 
 if TYPE_CHECKING:
