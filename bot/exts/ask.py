@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.render import messages as render
+from bot.render import status
 from bot.render.safe import thread_name
 from bot.utils.answering import AskRequest, Delivered, ThrottledEditor
 from bot.utils.conversations import History, is_my_thread, thread_turns
@@ -87,7 +88,7 @@ class BriefbotCommands(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         stats = await asyncio.to_thread(self.bot.service.stats)
         await interaction.followup.send(
-            embed=render.render_stats(stats, query=query), ephemeral=True, allowed_mentions=NO_MENTIONS
+            embed=status.render_stats(stats, query=query), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @sources.autocomplete("query")
@@ -95,7 +96,7 @@ class BriefbotCommands(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         options = await self._titles_and_outlets()
-        return [app_commands.Choice(name=o, value=o) for o in render.autocomplete_choices(options, current)]
+        return [app_commands.Choice(name=o, value=o) for o in status.autocomplete_choices(options, current)]
 
     async def _titles_and_outlets(self) -> list[str]:
         now = time.monotonic()
@@ -118,14 +119,14 @@ class BriefbotCommands(commands.Cog):
             report = await self._run_index(interaction)
             self._choices = None
         if report is not None:
-            await _finish(interaction, render.render_index_report(report))
+            await _finish(interaction, status.render_index_report(report))
 
     async def _run_index(self, interaction: discord.Interaction) -> IndexReport | None:
         async def show(content: str) -> None:
             await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
 
         editor: ThrottledEditor[IndexProgress] = ThrottledEditor(
-            asyncio.get_running_loop(), show, render.render_index_progress
+            asyncio.get_running_loop(), show, status.render_index_progress
         )
         try:
             return await asyncio.to_thread(self.bot.service.index, None, progress=editor.from_worker)

@@ -13,7 +13,7 @@ from discord import app_commands
 from simcord.enums import AppCommandType, InteractionType
 
 from bot.exts.source_admin import REMOTE_ONLY_MESSAGE
-from bot.render.messages import LOCAL_FILE_ORIGIN
+from bot.render.status import LOCAL_FILE_ORIGIN
 from bot.utils.interactions import ADMIN_ONLY_MESSAGE
 from retrieval.settings import Settings
 from tests.support.discord_env import assert_nobody_pinged, make_world

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from bot.cli import format_answer
 from bot.render import messages as render
+from bot.render import status
 from bot.render.brief import render_brief, render_story_disagreements, render_story_sources
 from bot.render.messages import RenderedMessage
 from bot.render.safe import thread_name
@@ -148,17 +149,17 @@ def test_status_replies_never_link_ping_or_escape(text: str) -> None:
     article = Article(id="a1", title=text or "t", url=BREAKOUT, outlet=text or "o", text="x",
                       published=date(2024, 6, 1))
     stats = IndexStats(articles=1, chunks=1, outlets=((text or "o", 1),), newest=(article,), embedder=text)
-    for value in strings(render.render_stats(stats).to_dict()):
+    for value in strings(status.render_stats(stats).to_dict()):
         assert_safe(value, "/sources")
-    for value in strings(render.render_stats(stats, query=text or "q").to_dict()):
+    for value in strings(status.render_stats(stats, query=text or "q").to_dict()):
         assert_safe(value, "/sources query")
     failures = (Failure(origin=text or "o", reason=text or "r"), Failure(origin=BREAKOUT, reason=text))
     report = IndexReport(failures=failures)
-    assert_safe(render.render_index_report(report), "/reindex report")
-    assert_safe(render.render_index_progress(IndexProgress(total=2, done=1, current=text)), "/reindex progress")
+    assert_safe(status.render_index_report(report), "/reindex report")
+    assert_safe(status.render_index_progress(IndexProgress(total=2, done=1, current=text)), "/reindex progress")
     assert_safe(render.render_error(text), "error")
     assert_safe(thread_name(text), "thread name")
-    for choice in render.autocomplete_choices([text or "x"], ""):
+    for choice in status.autocomplete_choices([text or "x"], ""):
         assert_safe(choice, "autocomplete")
 
 
@@ -177,7 +178,7 @@ def test_the_fuzz_alphabet_is_hostile_enough_to_fail_without_the_sanitiser() -> 
 def test_a_hostile_source_url_never_becomes_a_masked_link() -> None:
     """Item 3: a feed entry's link cannot leave its `<…>` in the Sources embed, the Sources button or /reindex."""
     sources = render.source_list([citation(1, "Title", BREAKOUT)])
-    report = render.render_index_report(IndexReport(failures=(Failure(origin=BREAKOUT, reason="timeout"),)))
+    report = status.render_index_report(IndexReport(failures=(Failure(origin=BREAKOUT, reason="timeout"),)))
     brief = brief_of("Title")
     button = render_story_sources(brief.stories[0], brief.sources)
     for text in (sources, report, button):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.render import messages as render
+from bot.render import status
 from bot.render.messages import (
     MAX_CONTENT_CHARS,
     MAX_EMBED_DESCRIPTION_CHARS,
@@ -206,9 +207,9 @@ def test_partial_error_and_progress_texts_stay_short_and_neutralise_mentions() -
     assert len(partial) <= MAX_CONTENT_CHARS and "@everyone" not in partial
     error = render.render_error("Bad thing happened\nTraceback (most recent call last): secret")
     assert error == "⚠️ Bad thing happened"
-    progress = render.render_index_progress(IndexProgress(total=10, done=4, unchanged=2, failed=1, current="x.txt"))
+    progress = status.render_index_progress(IndexProgress(total=10, done=4, unchanged=2, failed=1, current="x.txt"))
     assert "4 of 10 articles" in progress and "2 unchanged" in progress and "1 failed" in progress
-    report = render.render_index_report(
+    report = status.render_index_report(
         IndexReport(added=3, unchanged=2, failures=tuple(Failure(origin=f"f{i}", reason="bad") for i in range(15)))
     )
     assert len(report) <= MAX_CONTENT_CHARS and "and 5 more failures" in report
@@ -223,13 +224,13 @@ def test_stats_embed_and_autocomplete() -> None:
         last_indexed=datetime(2024, 6, 20, 8, 0),
         embedder="minilm",
     )
-    embed = render.render_stats(stats)
+    embed = status.render_stats(stats)
     assert "**2** articles" in (embed.description or "") and "2024-06-20 08:00" in (embed.description or "")
     assert [f.name for f in embed.fields] == ["Outlets", "Newest"]
-    filtered = render.render_stats(stats, query="reuters")
+    filtered = status.render_stats(stats, query="reuters")
     assert "AP" not in (filtered.fields[0].value or "")
-    assert render.autocomplete_choices(["Reuters", "AP", "x" * 300], "") == ["Reuters", "AP", "x" * 99 + "…"]
-    assert render.autocomplete_choices(["Reuters", "AP"], "reu") == ["Reuters"]
+    assert status.autocomplete_choices(["Reuters", "AP", "x" * 300], "") == ["Reuters", "AP", "x" * 99 + "…"]
+    assert status.autocomplete_choices(["Reuters", "AP"], "reu") == ["Reuters"]
     assert isinstance(embed, discord.Embed)
 
 
