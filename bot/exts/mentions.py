@@ -17,7 +17,13 @@ from discord.ext import commands
 
 from bot.render import messages as render
 from bot.utils.answering import AskRequest
-from bot.utils.conversations import History, is_thread_started_by, rebuild_from_reply_chain, thread_turns
+from bot.utils.conversations import (
+    History,
+    is_thread_started_by,
+    rebuild_from_reply_chain,
+    replied_message,
+    thread_turns,
+)
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS, MessageTarget
 from retrieval.models import Turn
@@ -44,7 +50,7 @@ class ConversationListener(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.guild is None:
             return
-        replied = await _replied_message(message)
+        replied = await replied_message(message)
         reply_to_me = replied is not None and replied.author.id == me.id
         in_my_thread = is_thread_started_by(message.channel, me.id)
         mentioned = any(user.id == me.id for user in message.mentions)
@@ -107,21 +113,6 @@ class ConversationListener(commands.Cog):
         except discord.HTTPException as exc:
             log.info("could not explain an unreadable message: %s", exc)
 
-
-
-async def _replied_message(message: discord.Message) -> discord.Message | None:
-    reference = message.reference
-    if reference is None or reference.message_id is None:
-        return None
-    if isinstance(reference.resolved, discord.Message):
-        return reference.resolved
-    cached = reference.cached_message
-    if cached is not None:
-        return cached
-    try:
-        return await message.channel.fetch_message(reference.message_id)
-    except discord.HTTPException:
-        return None
 
 
 async def setup(bot: BriefBot) -> None:

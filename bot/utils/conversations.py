@@ -94,17 +94,20 @@ async def rebuild_from_reply_chain(message: discord.Message, bot_user_id: int) -
             turn = turn_from_answer_message(current)
             if turn is not None:
                 turns.append(turn)
-        current = await _referenced(current)
+        current = await replied_message(current)
     turns.reverse()
     return tuple(turns)
 
 
-async def _referenced(message: discord.Message) -> discord.Message | None:
+async def replied_message(message: discord.Message) -> discord.Message | None:
+    """The message this one replies to: resolved by Discord, cached, or fetched; None if it is gone."""
     reference = message.reference
     if reference is None or reference.message_id is None:
         return None
     if isinstance(reference.resolved, discord.Message):
         return reference.resolved
+    if reference.cached_message is not None:
+        return reference.cached_message
     try:
         return await message.channel.fetch_message(reference.message_id)
     except discord.HTTPException:

@@ -12,17 +12,11 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import IndexEmptyError
-from retrieval.index.store import ChromaStore
 from retrieval.ingest import configured_sources
-from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from tests.conftest import make_settings
+from tests.support.corpus import DAM, FERRY, MINE, PORT, indexed_texts, unseeded_service, write_folder
 from tests.support.http_server import LocalServer
 
-FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the operator announced today."
-DAM = "Inspectors found three hairline cracks in the spillway of the northern dam during a routine survey."
-PORT = "The port reopened on Friday after a week of repairs to the breakwater damaged by the winter storm."
-MINE = "The copper mine in the eastern hills will close in spring after ninety years, its owners said."
 BRIDGE = ("Harbour bridge approved", "https://gazette.example/bridge",
           "The regional council voted seven to two on Tuesday to approve a new bridge across the harbour.")
 LIBRARY = ("Library hours extended", "https://gazette.example/library",
@@ -30,10 +24,7 @@ LIBRARY = ("Library hours extended", "https://gazette.example/library",
 
 
 def _service(tmp_path: Path, embeddings: Embeddings) -> BriefbotService:
-    (tmp_path / "no-seeds").mkdir(exist_ok=True)
-    settings = make_settings(tmp_path / "data", seeds_dir=tmp_path / "no-seeds", allow_private_urls=True)
-    store = ChromaStore.from_settings(settings, embeddings)
-    return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))
+    return unseeded_service(tmp_path, embeddings, allow_private_urls=True)
 
 
 @pytest.fixture
@@ -41,22 +32,10 @@ def service(tmp_path: Path, embeddings) -> BriefbotService:
     return _service(tmp_path, embeddings)
 
 
-def _folder(root: Path, name: str, **files: str) -> Path:
-    folder = root / name
-    folder.mkdir()
-    for file_name, text in files.items():
-        (folder / f"{file_name}.txt").write_text(text, encoding="utf-8")
-    return folder
-
-
 def _rss(*items: tuple[str, str, str]) -> str:
     body = "".join(f"<item><title>{t}</title><link>{u}</link><description>{d}</description>"
                    "<pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>" for t, u, d in items)
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>{body}</channel></rss>'
-
-
-def _texts(service: BriefbotService) -> set[str]:
-    return {a.text for a in service.articles()}
 
 
 def _vectors(service: BriefbotService, generation: str) -> dict[str, list[float]]:
@@ -72,8 +51,8 @@ def _reason(report, origin: str) -> str:
 def test_a_rebuild_while_a_folder_is_missing_keeps_its_articles_with_their_vectors(
     service: BriefbotService, tmp_path: Path
 ) -> None:
-    news = _folder(tmp_path, "news", ferry=FERRY, dam=DAM)
-    other = _folder(tmp_path, "other", port=PORT, mine=MINE)
+    news = write_folder(tmp_path, "news", ferry=FERRY, dam=DAM)
+    other = write_folder(tmp_path, "other", port=PORT, mine=MINE)
     for folder in (news, other):
         configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
@@ -84,7 +63,7 @@ def test_a_rebuild_while_a_folder_is_missing_keeps_its_articles_with_their_vecto
     report = service.index(rebuild=True)
 
     after = service.store.active_generation()
-    assert after != before and _texts(service) == {FERRY, DAM, PORT, MINE}
+    assert after != before and indexed_texts(service) == {FERRY, DAM, PORT, MINE}
     assert (report.added, report.removed, report.chunks_embedded) == (2, 0, 2)  # only news is embedded
     assert _reason(report, str(other)) == "not found; kept its 2 articles indexed before"
     kept_ids = {a.id for a in service.articles() if a.text in (PORT, MINE)}
@@ -111,31 +90,31 @@ def test_a_rebuild_while_one_feed_fails_and_another_answers_304_keeps_both_feeds
 
     assert (report.added, report.removed, report.chunks_embedded) == (0, 0, 0)
     assert "kept its 1 article indexed before" in _reason(report, failing)
-    assert _texts(service) == {BRIDGE[2], LIBRARY[2]}
+    assert indexed_texts(service) == {BRIDGE[2], LIBRARY[2]}
     assert service.store.count_articles() == 2 and len(service.store.list_generations()) == 2
 
 
 def test_a_rebuild_of_one_path_keeps_everything_outside_it(service: BriefbotService, tmp_path: Path) -> None:
-    configured = _folder(tmp_path, "configured", port=PORT)
+    configured = write_folder(tmp_path, "configured", port=PORT)
     configured_sources.add_source(service.settings, "folder", str(configured))
     service.index()
-    manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
+    manual = write_folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
     service.index([manual])
     (manual / "dam.txt").unlink()
 
     report = service.index([manual], rebuild=True)
 
     assert (report.removed, report.chunks_embedded) == (1, 1)  # dam is gone from the present folder
-    assert _texts(service) == {FERRY, PORT}
+    assert indexed_texts(service) == {FERRY, PORT}
 
 
 def test_a_configured_rebuild_keeps_articles_indexed_by_path(service: BriefbotService, tmp_path: Path) -> None:
-    configured_sources.add_source(service.settings, "folder", str(_folder(tmp_path, "configured", port=PORT)))
-    service.index([_folder(tmp_path, "manual", ferry=FERRY)])
+    configured_sources.add_source(service.settings, "folder", str(write_folder(tmp_path, "configured", port=PORT)))
+    service.index([write_folder(tmp_path, "manual", ferry=FERRY)])
 
     report = service.index(rebuild=True)
 
-    assert (report.added, report.removed) == (1, 0) and _texts(service) == {FERRY, PORT}
+    assert (report.added, report.removed) == (1, 0) and indexed_texts(service) == {FERRY, PORT}
 
 
 class _Reversed(Embeddings):
@@ -159,8 +138,8 @@ class _Reversed(Embeddings):
 def test_a_rebuild_for_another_embedder_embeds_the_kept_articles_again(
     service: BriefbotService, tmp_path: Path, embeddings
 ) -> None:
-    news = _folder(tmp_path, "news", ferry=FERRY)
-    other = _folder(tmp_path, "other", port=PORT, mine=MINE)
+    news = write_folder(tmp_path, "news", ferry=FERRY)
+    other = write_folder(tmp_path, "other", port=PORT, mine=MINE)
     for folder in (news, other):
         configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
@@ -171,7 +150,7 @@ def test_a_rebuild_for_another_embedder_embeds_the_kept_articles_again(
     report = switched.index(rebuild=True)
 
     assert report.chunks_embedded == 3 == reversed_embedder.documents_embedded  # ferry, and both kept ones
-    assert _texts(switched) == {FERRY, PORT, MINE}
+    assert indexed_texts(switched) == {FERRY, PORT, MINE}
     hits = switched.retrieve("When will the copper mine in the eastern hills close?", k=1)
     assert hits[0].chunk.text == MINE and hits[0].dense_score > 0.5  # a copied MiniLM vector would be ~0
 
@@ -179,8 +158,8 @@ def test_a_rebuild_for_another_embedder_embeds_the_kept_articles_again(
 def test_a_rebuild_that_cannot_copy_a_kept_article_stays_on_the_old_index(
     service: BriefbotService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    news = _folder(tmp_path, "news", ferry=FERRY)
-    other = _folder(tmp_path, "other", port=PORT)
+    news = write_folder(tmp_path, "news", ferry=FERRY)
+    other = write_folder(tmp_path, "other", port=PORT)
     for folder in (news, other):
         configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
@@ -191,4 +170,4 @@ def test_a_rebuild_that_cannot_copy_a_kept_article_stays_on_the_old_index(
     with pytest.raises(IndexEmptyError, match=r"1 of 2 articles"):
         service.index(rebuild=True)
 
-    assert service.store.active_generation() == before and _texts(service) == {FERRY, PORT}
+    assert service.store.active_generation() == before and indexed_texts(service) == {FERRY, PORT}

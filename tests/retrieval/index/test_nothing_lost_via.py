@@ -10,36 +10,14 @@ from pathlib import Path
 import pytest
 
 from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
-from retrieval.index.store import ChromaStore
 from retrieval.ingest import configured_sources
-from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from tests.conftest import make_settings
-
-FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the operator announced today."
-DAM = "Inspectors found three hairline cracks in the spillway of the northern dam during a routine survey."
-PORT = "The port reopened on Friday after a week of repairs to the breakwater damaged by the winter storm."
-MINE = "The copper mine in the eastern hills will close in spring after ninety years, its owners said."
+from tests.support.corpus import DAM, FERRY, MINE, PORT, indexed_texts, unseeded_service, write_folder
 
 
 @pytest.fixture
 def service(tmp_path: Path, embeddings) -> BriefbotService:
-    (tmp_path / "no-seeds").mkdir()
-    settings = make_settings(tmp_path / "data", seeds_dir=tmp_path / "no-seeds")
-    store = ChromaStore.from_settings(settings, embeddings)
-    return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))
-
-
-def _folder(root: Path, name: str, **files: str) -> Path:
-    folder = root / name
-    folder.mkdir()
-    for file_name, text in files.items():
-        (folder / f"{file_name}.txt").write_text(text, encoding="utf-8")
-    return folder
-
-
-def _texts(service: BriefbotService) -> set[str]:
-    return {a.text for a in service.articles()}
+    return unseeded_service(tmp_path, embeddings)
 
 
 def _via(service: BriefbotService) -> dict[str, str]:
@@ -52,37 +30,37 @@ def test_a_configured_run_never_removes_what_an_explicit_path_indexed(
     service: BriefbotService, tmp_path: Path, with_a_configured_folder: bool
 ) -> None:
     if with_a_configured_folder:
-        configured_sources.add_source(service.settings, "folder", str(_folder(tmp_path, "feeds", port=PORT)))
-    manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
+        configured_sources.add_source(service.settings, "folder", str(write_folder(tmp_path, "feeds", port=PORT)))
+    manual = write_folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
     assert service.index([manual]).added == 2
 
     for _ in range(2):  # /reindex, then the refresh timer: both index the configured sources
         report = service.index()
-        assert report.removed == 0 and {FERRY, DAM} <= _texts(service)
+        assert report.removed == 0 and {FERRY, DAM} <= indexed_texts(service)
     assert _via(service)[FERRY] == VIA_PATH
 
 
 def test_a_configured_run_removes_what_a_present_source_dropped_and_what_a_removed_source_held(
     service: BriefbotService, tmp_path: Path
 ) -> None:
-    kept_folder = _folder(tmp_path, "kept", port=PORT, dam=DAM)
-    dropped_folder = _folder(tmp_path, "dropped", mine=MINE)
+    kept_folder = write_folder(tmp_path, "kept", port=PORT, dam=DAM)
+    dropped_folder = write_folder(tmp_path, "dropped", mine=MINE)
     for folder in (kept_folder, dropped_folder):
         configured_sources.add_source(service.settings, "folder", str(folder))
-    service.index([_folder(tmp_path, "manual", ferry=FERRY)])
+    service.index([write_folder(tmp_path, "manual", ferry=FERRY)])
     service.index()
     (kept_folder / "dam.txt").unlink()
     configured_sources.remove_source(service.settings, "folder", str(dropped_folder))
 
     report = service.index()
 
-    assert report.removed == 2 and _texts(service) == {PORT, FERRY}
+    assert report.removed == 2 and indexed_texts(service) == {PORT, FERRY}
 
 
 def test_a_path_article_a_configured_source_takes_over_is_not_embedded_again_and_goes_with_it(
     service: BriefbotService, tmp_path: Path
 ) -> None:
-    shared = _folder(tmp_path, "shared", port=PORT, mine=MINE)
+    shared = write_folder(tmp_path, "shared", port=PORT, mine=MINE)
     service.index([shared])
     configured_sources.add_source(service.settings, "folder", str(shared))
 
@@ -91,13 +69,13 @@ def test_a_path_article_a_configured_source_takes_over_is_not_embedded_again_and
     assert (taken_over.unchanged, taken_over.chunks_embedded) == (2, 0)
     assert _via(service) == {PORT: VIA_CONFIGURED, MINE: VIA_CONFIGURED}
     configured_sources.remove_source(service.settings, "folder", str(shared))
-    assert service.index().removed == 2 and _texts(service) == set()
+    assert service.index().removed == 2 and indexed_texts(service) == set()
 
 
 def test_a_path_run_over_a_configured_folder_leaves_its_articles_that_sources(
     service: BriefbotService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    news = _folder(tmp_path, "news", port=PORT, mine=MINE)
+    news = write_folder(tmp_path, "news", port=PORT, mine=MINE)
     configured_sources.add_source(service.settings, "folder", str(news))
     service.index()
     (news / "mine.txt").write_text(MINE + " Two hundred jobs go.", encoding="utf-8")
@@ -107,13 +85,13 @@ def test_a_path_run_over_a_configured_folder_leaves_its_articles_that_sources(
     assert _via(service) == {PORT: VIA_CONFIGURED, MINE + " Two hundred jobs go.": VIA_CONFIGURED}
     news.rename(tmp_path / "unmounted")
     missing = service.index()  # the configured folder is missing: it keeps both, whatever touched them
-    assert missing.removed == 0 and len(_texts(service)) == 2
+    assert missing.removed == 0 and len(indexed_texts(service)) == 2
     configured_sources.remove_source(service.settings, "folder", str(news))
     assert service.index().removed == 2
 
 
 def test_an_index_from_before_the_field_counts_as_configured(service: BriefbotService, tmp_path: Path) -> None:
-    news = _folder(tmp_path, "news", port=PORT, dam=DAM)
+    news = write_folder(tmp_path, "news", port=PORT, dam=DAM)
     configured_sources.add_source(service.settings, "folder", str(news))
     service.index()
     _, records = service.store.collections()
@@ -123,19 +101,19 @@ def test_an_index_from_before_the_field_counts_as_configured(service: BriefbotSe
 
     report = service.index()
 
-    assert (report.removed, report.chunks_embedded) == (1, 0) and _texts(service) == {PORT}
+    assert (report.removed, report.chunks_embedded) == (1, 0) and indexed_texts(service) == {PORT}
     assert all("via" not in r for r in service.store.iter_articles())  # unchanged: not even rewritten
 
 
 def test_an_explicit_path_run_still_removes_only_within_its_path(service: BriefbotService, tmp_path: Path) -> None:
-    news = _folder(tmp_path, "news", port=PORT)
+    news = write_folder(tmp_path, "news", port=PORT)
     configured_sources.add_source(service.settings, "folder", str(news))
     service.index()
-    manual = _folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
+    manual = write_folder(tmp_path, "manual", ferry=FERRY, dam=DAM)
     service.index([manual])
     (manual / "dam.txt").unlink()
     (news / "port.txt").unlink()  # gone from a configured folder, but this run is only about `manual`
 
     report = service.index([manual])
 
-    assert report.removed == 1 and _texts(service) == {FERRY, PORT}
+    assert report.removed == 1 and indexed_texts(service) == {FERRY, PORT}

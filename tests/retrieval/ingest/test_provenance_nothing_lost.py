@@ -10,26 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.index.store import ChromaStore
 from retrieval.ingest import configured_sources
 from retrieval.ingest.loaders import load_path
 from retrieval.ingest.local_files import LINK_OUTSIDE, NOT_A_FOLDER
-from retrieval.search.hybrid import HybridSearcher
 from retrieval.service import BriefbotService
-from tests.conftest import make_settings
+from tests.support.corpus import DAM, FERRY, PORT, indexed_texts, unseeded_service
 
-FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the operator announced today."
-DAM = "Inspectors found three hairline cracks in the spillway of the northern dam during a routine survey."
-PORT = "The port reopened on Friday after a week of repairs to the breakwater damaged by the winter storm."
 SECRET = "DISCORD_TOKEN=MTIzNDU2Nzg5MDEyMzQ1Njc4.canary-lost.Zm9v\nOPENAI_API_KEY=sk-canary-lost-0123456789\n"
 
 
 @pytest.fixture
 def service(tmp_path: Path, embeddings) -> BriefbotService:
-    (tmp_path / "no-seeds").mkdir()
-    settings = make_settings(tmp_path / "data", seeds_dir=tmp_path / "no-seeds")
-    store = ChromaStore.from_settings(settings, embeddings)
-    return BriefbotService(settings, embeddings, store, HybridSearcher(store, embeddings))
+    return unseeded_service(tmp_path, embeddings)
 
 
 @pytest.fixture
@@ -40,10 +32,6 @@ def news(tmp_path: Path) -> Path:
     (folder / "dam.md").write_text(DAM, encoding="utf-8")
     (folder / "more.jsonl").write_text(json.dumps({"id": "p1", "text": PORT}) + "\n", encoding="utf-8")
     return folder
-
-
-def _texts(service: BriefbotService) -> set[str]:
-    return {a.text for a in service.articles()}
 
 
 def _warning(report, origin: Path) -> str:
@@ -57,7 +45,7 @@ def test_a_folder_moved_away_keeps_its_articles_and_says_so(service: BriefbotSer
 
     report = service.index([news])
 
-    assert report.removed == 0 and _texts(service) == {FERRY, DAM, PORT}
+    assert report.removed == 0 and indexed_texts(service) == {FERRY, DAM, PORT}
     assert _warning(report, news) == "not found; kept its 3 articles indexed before"
 
 
@@ -67,7 +55,7 @@ def test_a_file_truncated_to_zero_bytes_keeps_its_article(service: BriefbotServi
     (news / name).write_bytes(b"")
 
     for report in (service.index([news]), service.index([news / name])):  # the folder, or the file alone
-        assert report.removed == 0 and _texts(service) == {FERRY, DAM, PORT}
+        assert report.removed == 0 and indexed_texts(service) == {FERRY, DAM, PORT}
         assert _warning(report, news / name) == "empty file; kept its 1 article indexed before"
 
 
@@ -84,7 +72,7 @@ def test_an_unreadable_file_keeps_its_article(
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     report = service.index([news])
-    assert report.removed == 0 and _texts(service) == {FERRY, DAM, PORT}
+    assert report.removed == 0 and indexed_texts(service) == {FERRY, DAM, PORT}
     assert _warning(report, news / "dam.md") == "unreadable: Permission denied; kept its 1 article indexed before"
 
 
@@ -92,13 +80,13 @@ def test_an_emptied_folder_and_a_broken_jsonl_line_keep_their_articles(service: 
     service.index([news])
     (news / "more.jsonl").write_text('{"id": "p1", "text": "cut off mid-wr\n', encoding="utf-8")
     broken = service.index([news])
-    assert broken.removed == 0 and PORT in _texts(service)
+    assert broken.removed == 0 and PORT in indexed_texts(service)
     assert "kept its 1 article" in _warning(broken, Path(f"{news / 'more.jsonl'}:1"))
 
     for child in news.iterdir():  # e.g. a mount point whose disk is not mounted: the folder looks empty
         child.unlink()
     empty = service.index([news])
-    assert empty.removed == 0 and _texts(service) == {FERRY, DAM, PORT}
+    assert empty.removed == 0 and indexed_texts(service) == {FERRY, DAM, PORT}
     assert _warning(empty, news) == "no article files in it; kept its 3 articles indexed before"
 
 
@@ -106,7 +94,7 @@ def test_a_file_deleted_from_a_present_folder_is_removed(service: BriefbotServic
     service.index([news])
     (news / "dam.md").unlink()
     report = service.index([news])
-    assert report.removed == 1 and report.failures == () and _texts(service) == {FERRY, PORT}
+    assert report.removed == 1 and report.failures == () and indexed_texts(service) == {FERRY, PORT}
 
 
 def test_removing_a_configured_source_removes_its_articles_at_the_next_index(
@@ -118,12 +106,12 @@ def test_removing_a_configured_source_removes_its_articles_at_the_next_index(
     for folder in (news, other):
         configured_sources.add_source(service.settings, "folder", str(folder))
     service.index()
-    assert PORT + " Extra." in _texts(service)
+    assert PORT + " Extra." in indexed_texts(service)
 
     configured_sources.remove_source(service.settings, "folder", str(other))
     report = service.index()
 
-    assert report.removed == 1 and _texts(service) == {FERRY, DAM, PORT}
+    assert report.removed == 1 and indexed_texts(service) == {FERRY, DAM, PORT}
 
 
 def test_a_configured_folder_that_is_a_file_is_refused_and_keeps_nothing(
@@ -135,7 +123,7 @@ def test_a_configured_folder_that_is_a_file_is_refused_and_keeps_nothing(
     assert service.index([env]).added == 1  # the command line may index one file it is given
     service.store.delete_articles([a.id for a in service.articles()])
     service.indexer.index(load_path(env)[0])  # as a configured run did, before a folder had to be one
-    assert any("canary-lost" in t for t in _texts(service))
+    assert any("canary-lost" in t for t in indexed_texts(service))
     with pytest.raises(configured_sources.SourceError, match="not a folder"):
         configured_sources.add_source(service.settings, "folder", str(env))
     service.settings.sources_file.write_text(f"folders = [{json.dumps(str(env))}]\n", encoding="utf-8")
@@ -143,7 +131,7 @@ def test_a_configured_folder_that_is_a_file_is_refused_and_keeps_nothing(
     report = service.index()
 
     assert [(f.origin, f.reason) for f in report.failures] == [(str(env), NOT_A_FOLDER)]
-    assert report.removed == 1 and not any("canary-lost" in t for t in _texts(service))
+    assert report.removed == 1 and not any("canary-lost" in t for t in indexed_texts(service))
 
 
 @pytest.mark.parametrize("link", ["file", "folder"])
@@ -165,5 +153,5 @@ def test_a_link_out_of_the_folder_is_refused_and_what_it_exposed_is_removed(
 
     report = service.index([news])
 
-    assert not any("canary-lost" in t for t in _texts(service)) and _texts(service) == {FERRY, DAM, PORT}
+    assert not any("canary-lost" in t for t in indexed_texts(service)) and indexed_texts(service) == {FERRY, DAM, PORT}
     assert [f.reason for f in report.failures] == [LINK_OUTSIDE] and report.removed == 1
