@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     brief = sub.add_parser("brief", help="print the brief of a time window")
     brief.add_argument("--topic")
     brief.add_argument("--as-of", type=_parse_datetime)
-    brief.add_argument("--hours", type=int, default=24, help="window length before --as-of (default 24)")
+    brief.add_argument("--hours", type=_positive_int, default=24, help="window length before --as-of (default 24)")
     brief.add_argument("--json", action="store_true")
     brief.set_defaults(handler=_cmd_brief)
 
@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=_cmd_run)
     return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of hours, at least 1")
+    return number
 
 
 def _parse_datetime(value: str) -> datetime:

@@ -69,7 +69,7 @@ def build_brief(
         stories.append(story or extractive_story(group, numbering, vectors))
     brief = Brief(
         as_of=as_of, window_hours=window_hours, topic=topic, stories=tuple(stories), sources=numbering.sources(),
-        mode="llm" if used_llm else "extractive", note=notes[0] if notes else None,
+        mode="llm" if used_llm else "extractive", note=" ".join(dict.fromkeys(notes)) or None,
     )
     broken = check_quotes(brief, numbering.articles)
     if broken:

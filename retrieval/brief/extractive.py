@@ -49,7 +49,7 @@ def extractive_story(group: StoryGroup, numbering: Numbering, vectors: CachedEmb
     summary = summary or sentences[:1] or [central.title]
     pool = [c for c in _candidates(group) if c.text not in summary]
     return Story(
-        headline=headline(central.title),
+        headline=headline(central),
         summary=" ".join(summary),
         summary_citations=tuple(numbering.cite(central, s) for s in summary if s in central.text)
         or (numbering.cite(central, summary[0]),),

@@ -106,7 +106,7 @@ def llm_story(group: StoryGroup, numbering: Numbering, chat: ChatClient) -> tupl
     summary_citations = _checked(parsed.summary_citations, parsed.summary, by_number, numbering) or (
         numbering.cite(central, (split_sentences(central.text) or [central.title])[0]),)
     return Story(
-        headline=(None if _gives_orders(parsed.headline) else parsed.headline.strip()) or headline(central.title),
+        headline=(None if _gives_orders(parsed.headline) else parsed.headline.strip()) or headline(central),
         summary=summary,
         summary_citations=summary_citations,
         key_points=tuple(points[:MAX_KEY_POINTS]),

@@ -14,6 +14,7 @@ from retrieval.brief.models import BriefSource
 from retrieval.claims.values import find_values
 from retrieval.index.chunking import chunk_article
 from retrieval.models import Article, Citation
+from retrieval.text.instructions import is_instruction
 from retrieval.text.sentences import split_sentences
 
 STORY_MIN_COSINE = 0.62  # title+lead of two articles this close: the same story
@@ -22,6 +23,7 @@ MAX_ARTICLES_PER_STORY = 8
 MAX_SENTENCES_PER_ARTICLE = 14
 MAX_KEY_POINTS = 5
 LEAD_SENTENCES = 2
+MAX_HEADLINE_CHARS = 120
 _TITLE_SUFFIX = re.compile(r"\s+(?:[|–—]|-)\s+[^|–—-]{2,40}$")
 
 
@@ -159,10 +161,18 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(str(word) for value in find_values(text) if value.kind == "name" for word in value.key[0])  # type: ignore[attr-defined]
 
 
-def headline(title: str) -> str:
-    """The title without a trailing "| Outlet" or "- Outlet"."""
-    stripped = _TITLE_SUFFIX.sub("", title.strip())
-    return stripped if len(stripped) >= 12 else title.strip()
+def headline(article: Article) -> str:
+    """The title without a trailing "| Outlet" or "- Outlet"; a title that gives orders (planted text)
+    gives way to the article's first sentence that does not, cut at a word."""
+    title = article.title.strip()
+    stripped = _TITLE_SUFFIX.sub("", title)
+    chosen = stripped if len(stripped) >= 12 else title
+    if not is_instruction(chosen):
+        return chosen
+    sentence = next((s for s in split_sentences(article.text) if not is_instruction(s)), "")
+    if len(sentence) <= MAX_HEADLINE_CHARS:
+        return sentence
+    return sentence[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _lead(article: Article) -> str:

@@ -97,3 +97,15 @@ def test_ask_and_brief_print_no_terminal_escape_or_foreign_link(cli_env: Path, t
         assert not ESCAPE.search(printed), repr(printed)
         assert "evil.example" not in printed
     assert "<https://news.example/ballot>" in answer
+
+
+@pytest.mark.parametrize("hours", ["-5", "0", "many"])
+def test_a_brief_window_that_is_not_a_positive_number_of_hours_is_refused(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], hours: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--data-dir", str(cli_env), "brief", "--hours", hours])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "--hours" in error and "Traceback" not in error
+
