@@ -78,6 +78,36 @@ def run_tutorial(python: str, baseline: Path, data: Path, limit: int, work: Path
     return result
 
 
+BENCH_EXTRA_MODULES = ("sentence_transformers", "langchain_huggingface")  # what `--pipeline tutorial` imports
+
+
+def missing_bench_extra(python: str) -> str | None:
+    """The first module of the `bench` extra that `python` cannot import (None when all import)."""
+    probe = ("import importlib, sys\n"
+             "for name in sys.argv[1:]:\n"
+             "    try: importlib.import_module(name)\n"
+             "    except ImportError: sys.exit(name)\n")
+    try:
+        found = subprocess.run([python, "-c", probe, *BENCH_EXTRA_MODULES], capture_output=True, text=True,
+                               check=False)
+    except OSError:
+        return BENCH_EXTRA_MODULES[0]  # no such interpreter: nothing of the extra is importable
+    if found.returncode == 0:
+        return None
+    lines = found.stderr.strip().splitlines()
+    return lines[-1] if lines else BENCH_EXTRA_MODULES[0]
+
+
+def require_bench_extra(python: str) -> None:
+    """One line and exit status 2, before any indexing, when the tutorial pipeline could not run."""
+    missing = missing_bench_extra(python)
+    if missing:
+        print(f"index_vs_tutorial.py needs the optional extra `bench` (torch, sentence-transformers, "
+              f"langchain-huggingface; {missing} is not importable by {python}): pip install -e '.[bench]'",
+              file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="realtimeqa-dev layout")
@@ -85,6 +115,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="baseline.py (default: next to DIR)")
     parser.add_argument("--python", default=sys.executable, help="interpreter with the `bench` extra")
     args = parser.parse_args()
+    require_bench_extra(args.python)
     baseline = args.baseline or args.data.resolve().parent / "baseline.py"
     articles = load_path(args.data / "articles.jsonl")[0][: args.limit]
     lines = (args.data / "questions.jsonl").read_text(encoding="utf-8").splitlines()

@@ -49,7 +49,7 @@ def contains_answer_word(text: str, answer: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     """What one question produced: the retrieved chunk texts, the answer text and its evidence score."""
 
     question: dict[str, Any]
@@ -81,7 +81,7 @@ def run_eval(
     everything = answerable + unanswerable
     if everything:  # warm-up, untimed: the first search loads the lexical index
         service.retrieve(everything[0]["question"], as_of=as_of_for(everything[0]["question_date"]))
-    outcomes: list[_Outcome] = []
+    outcomes: list[Outcome] = []
     for done, question in enumerate(everything, start=1):
         outcomes.append(_ask(service, question, settings))
         if on_question:
@@ -96,14 +96,14 @@ def run_eval(
     }
 
 
-def _ask(service: BriefbotService, question: dict[str, Any], settings: Settings) -> _Outcome:
+def _ask(service: BriefbotService, question: dict[str, Any], settings: Settings) -> Outcome:
     """Retrieval is timed alone; the answer uses the first `top_k` of the same list, as `ask` would."""
     as_of = as_of_for(question["question_date"])
     started = time.perf_counter()
     retrieved: list[ScoredChunk] = service.retrieve(question["question"], as_of=as_of, k=RETRIEVAL_DEPTH)
     latency_ms = (time.perf_counter() - started) * 1000
     answer, evidence = answer_and_evidence(question["question"], retrieved[: settings.top_k], service.embeddings)
-    return _Outcome(
+    return Outcome(
         question=question,
         chunk_texts=tuple(s.chunk.text for s in retrieved),
         answer_text="" if answer.refused else answer.text,
@@ -118,7 +118,7 @@ def as_of_for(question_date: str) -> datetime:
 
 
 def summarise(
-    answered: Sequence[_Outcome], unanswered: Sequence[_Outcome], default_threshold: float, thresholds: Iterable[float]
+    answered: Sequence[Outcome], unanswered: Sequence[Outcome], default_threshold: float, thresholds: Iterable[float]
 ) -> dict[str, Any]:
     """The headline figures (at the default refusal threshold) and the refusal trade-off."""
     supported = [o for o in answered if o.question.get("answer_supported")]
@@ -144,7 +144,7 @@ def summarise(
     return result
 
 
-def _tradeoff_row(answered: Sequence[_Outcome], unanswered: Sequence[_Outcome], threshold: float) -> dict[str, float]:
+def _tradeoff_row(answered: Sequence[Outcome], unanswered: Sequence[Outcome], threshold: float) -> dict[str, float]:
     return {
         "threshold": threshold,
         "refusal_rate": _share(o.evidence < threshold for o in unanswered),
@@ -155,7 +155,7 @@ def _tradeoff_row(answered: Sequence[_Outcome], unanswered: Sequence[_Outcome], 
     }
 
 
-def _recall(outcomes: Sequence[_Outcome], k: int, match: Callable[[str, str], bool]) -> float:
+def _recall(outcomes: Sequence[Outcome], k: int, match: Callable[[str, str], bool]) -> float:
     return _share(any(match(text, o.question["answer"]) for text in o.chunk_texts[:k]) for o in outcomes)
 
 
