@@ -19,7 +19,7 @@ from retrieval.brief.stories import (
 )
 from retrieval.claims.disagreements import find_disagreements_in_texts
 from retrieval.models import Article, Citation
-from retrieval.text.instructions import is_instruction
+from retrieval.text.instructions import is_instruction, news_sentences
 from retrieval.text.sentences import split_sentences
 
 MIN_POINT_CHARS = 40
@@ -44,7 +44,7 @@ class _Sentence:
 
 def extractive_story(group: StoryGroup, numbering: Numbering, vectors: CachedEmbeddings) -> Story:
     central = group.articles[0]
-    sentences = _news_sentences(central.text)
+    sentences = news_sentences(central.text)
     summary = [s for s in sentences if len(s) >= MIN_POINT_CHARS][:SUMMARY_SENTENCES]
     summary = summary or sentences[:1] or [central.title]
     pool = [c for c in _candidates(group) if c.text not in summary]
@@ -70,11 +70,6 @@ def _candidates(group: StoryGroup) -> list[_Sentence]:
         sentences = split_sentences(article.text)[:MAX_SENTENCES_PER_ARTICLE]
         found.extend(_Sentence(article, s) for s in sentences if _point_like(s))
     return [c for c in found if c.text]
-
-
-def _news_sentences(text: str) -> list[str]:
-    """The text's sentences without those that give orders to the reader or a model (planted instructions)."""
-    return [s for s in split_sentences(text) if not is_instruction(s)]
 
 
 def _point_like(sentence: str) -> bool:

@@ -25,7 +25,7 @@ from retrieval.brief.stories import (
 )
 from retrieval.errors import LLMUnavailableError
 from retrieval.models import Article, Citation
-from retrieval.text.instructions import is_instruction
+from retrieval.text.instructions import gives_orders, news_sentences
 from retrieval.text.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -94,11 +94,11 @@ def llm_story(group: StoryGroup, numbering: Numbering, chat: ChatClient) -> tupl
         return None, "The LLM's output could not be read; written extractively."
     by_number = {numbering.numbers[a.id]: a for a in articles}
     points = [KeyPoint(text=p.text.strip(), citations=cs) for p in parsed.key_points
-              if p.text.strip() and not _gives_orders(p.text)
+              if p.text.strip() and not gives_orders(p.text)
               and (cs := _checked(p.citations, p.text, by_number, numbering))]
     if not points:
         return None, "The LLM's key points had no valid citation; written extractively."
-    summary = _without_orders(parsed.summary)
+    summary = " ".join(news_sentences(parsed.summary.strip()))
     if not summary:
         return None, "The LLM's summary repeated instructions from an article; written extractively."
     contradictions = [c for c in (_checked_contradiction(c, by_number, numbering) for c in parsed.contradictions) if c]
@@ -106,7 +106,7 @@ def llm_story(group: StoryGroup, numbering: Numbering, chat: ChatClient) -> tupl
     summary_citations = _checked(parsed.summary_citations, parsed.summary, by_number, numbering) or (
         numbering.cite(central, (split_sentences(central.text) or [central.title])[0]),)
     return Story(
-        headline=(None if _gives_orders(parsed.headline) else parsed.headline.strip()) or headline(central),
+        headline=(None if gives_orders(parsed.headline) else parsed.headline.strip()) or headline(central),
         summary=summary,
         summary_citations=summary_citations,
         key_points=tuple(points[:MAX_KEY_POINTS]),
@@ -114,15 +114,6 @@ def llm_story(group: StoryGroup, numbering: Numbering, chat: ChatClient) -> tupl
         coverage=len(group.outlets), outlets=group.outlets, single_source=len(group.outlets) == 1,
         article_ids=tuple(a.id for a in group.articles), latest=group.latest,
     ), None
-
-
-def _gives_orders(text: str) -> bool:
-    """Text an article planted for the model ("reply with …", "visit …"): never presented as the story."""
-    return any(is_instruction(sentence) for sentence in split_sentences(text))
-
-
-def _without_orders(text: str) -> str:
-    return " ".join(s for s in split_sentences(text.strip()) if not is_instruction(s))
 
 
 def _prompt_sources(articles: Sequence[Article], numbering: Numbering) -> str:
@@ -196,10 +187,10 @@ def _checked_contradiction(
     sides = [
         ContradictionSide(says=side.says.strip(), citations=cs)
         for side in item.sides
-        if side.says.strip() and not _gives_orders(side.says)
+        if side.says.strip() and not gives_orders(side.says)
         and (cs := _checked(side.citations, side.says, by_number, numbering))
     ]
-    if len(sides) < 2 or not item.claim.strip() or _gives_orders(item.claim):
+    if len(sides) < 2 or not item.claim.strip() or gives_orders(item.claim):
         return None
     return StoryContradiction(claim=item.claim.strip(), sides=tuple(sides))
 

@@ -14,7 +14,7 @@ from retrieval.brief.models import BriefSource
 from retrieval.claims.values import find_values
 from retrieval.index.chunking import chunk_article
 from retrieval.models import Article, Citation
-from retrieval.text.instructions import is_instruction
+from retrieval.text.instructions import is_instruction, news_sentences
 from retrieval.text.sentences import split_sentences
 
 STORY_MIN_COSINE = 0.62  # title+lead of two articles this close: the same story
@@ -169,7 +169,7 @@ def headline(article: Article) -> str:
     chosen = stripped if len(stripped) >= 12 else title
     if not is_instruction(chosen):
         return chosen
-    sentence = next((s for s in split_sentences(article.text) if not is_instruction(s)), "")
+    sentence = next(iter(news_sentences(article.text)), "")
     if len(sentence) <= MAX_HEADLINE_CHARS:
         return sentence
     return sentence[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"

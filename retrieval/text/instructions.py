@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.text.sentences import split_sentences
+
 # Grammar, not phrases: words that open a sentence without being an imperative verb.
 _NOT_VERBS = frozenset(
     """a an the this that these those there here it its he she they we i you his her their our my your
@@ -131,6 +133,16 @@ def is_instruction(sentence: str) -> bool:
         return False  # "Do you follow …?" asks; it does not order
     return verb in _ACTION_VERBS or aimed_at_machine or bool(_SECOND_PERSON.search(own_words))
 
+
+
+def news_sentences(text: str) -> list[str]:
+    """The text's sentences without those that give orders to the reader or a model (planted text)."""
+    return [s for s in split_sentences(text) if not is_instruction(s)]
+
+
+def gives_orders(text: str) -> bool:
+    """Any sentence of `text` is an instruction: such text is never presented as the story."""
+    return any(is_instruction(sentence) for sentence in split_sentences(text))
 
 def _imperative_verb(text: str) -> str | None:
     """The sentence's opening verb when it opens like a command (base form, then its object), else None."""
