@@ -1,4 +1,5 @@
-"""One answer, start to finish: cooldown, a concurrency slot, the service call off the loop, streaming.
+"""One answer, start to finish: a concurrency slot, the service call off the loop, streaming, delivery.
+(The cooldown and budget are checked before, by `bot.utils.limits.refusal`.)
 
 `/ask` and mentions both go through `Answerer.answer`, each with its own `AnswerTarget` (an
 interaction or a channel message), so the pipeline and its error handling exist once.
@@ -56,7 +57,6 @@ class Metering:
 
     on_usage: Callable[[Completion], None] | None = None
     may_call: Callable[[], bool] | None = None
-
 
 
 class Slots:
