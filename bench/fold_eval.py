@@ -1,6 +1,6 @@
 """Does retrieval hold on news it was not tuned to? Week folds and leave-one-week-out selection.
 
-Splits realtimeqa-dev's questions into weeks (see bench/fold_select.py for what a week is), runs every
+Splits realtimeqa-dev's questions into weeks (see retrieval/eval/folds.py for what a week is), runs every
 candidate retrieval configuration (HybridSearcher over the cached vectors of bench/retrieval_eval.py)
 on every question, and scores each week with `retrieval.eval.realtimeqa.summarise`: recall@1/5/10 and
 supported_recall@1, as `briefbot eval` defines them. Then, for each held-out week, the configuration
@@ -27,7 +27,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fold_select import (
+from langchain_core.embeddings import Embeddings
+from retrieval_eval import load_index
+
+from retrieval.eval.folds import (
     METRICS,
     SELECT_METRIC,
     Scores,
@@ -37,9 +40,6 @@ from fold_select import (
     split_by_week,
     summarise_weeks,
 )
-from langchain_core.embeddings import Embeddings
-from retrieval_eval import load_index
-
 from retrieval.eval.realtimeqa import RETRIEVAL_DEPTH, Outcome, as_of_for, read_jsonl, summarise
 from retrieval.index.embeddings import LocalMiniLMEmbeddings
 from retrieval.search.hybrid import CANDIDATE_DEPTH, DENSE_WEIGHT, FUSION, RRF_K, HybridSearcher
@@ -62,6 +62,8 @@ def candidate_configs() -> dict[str, dict[str, Any]]:
                 configs[f"rrf k={rrf_k} w={weight}"] = {"fusion": "rrf", "rrf_k": rrf_k, "dense_weight": weight}
     for weight in (0.3, 0.5):
         configs[f"score w={weight}"] = {"fusion": "score", "dense_weight": weight}
+    for depth in (20, 100):  # candidates per list (CANDIDATE_DEPTH is the shipped one)
+        configs[f"default depth={depth}"] = {"depth": depth}
     return configs
 
 

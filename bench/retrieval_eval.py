@@ -52,7 +52,8 @@ class ArrayStore:
         self.chunks, self.vectors = chunks, vectors
         self.days = np.array([c.published.toordinal() if c.published else -1 for c in chunks])
 
-    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None,
+              tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]:
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)
         if where:
             sims = np.where(self.days <= where["published_day"]["$lte"], sims, -np.inf)

@@ -21,7 +21,7 @@ class DiscordTokenMissingError(BriefbotError):
 
 def create_bot(
     settings: BotSettings | None = None, service: BriefbotService | BriefbotServiceLike | None = None
-) -> commands.Bot:
+) -> commands.AutoShardedBot:
     """The whole bot from settings (read from the environment when none are given)."""
     from bot.app import BriefBot
 

@@ -1,4 +1,4 @@
-"""The `commands.Bot` subclass: intents, shared state, command-tree sync and the last-resort error handler."""
+"""The `commands.AutoShardedBot` subclass: intents, shared state, command-tree sync, the last-resort error handler."""
 
 from __future__ import annotations
 
@@ -15,13 +15,17 @@ from discord.ext import commands
 
 from bot.render import messages as render
 from bot.settings import BotSettings
+from bot.store import GuildStore
 from bot.utils.answering import GENERIC_APOLOGY, Answerer
 from bot.utils.conversations import ConversationStore
 from bot.utils.interactions import ADMIN_ONLY_MESSAGE, send_ephemeral
 from bot.utils.limits import Cooldown, TokenBudget
 from bot.utils.targets import NO_MENTIONS
 from retrieval.brief.models import Brief
+from retrieval.brief.topics import TopicFilter
 from retrieval.errors import BriefbotError
+from retrieval.index.listing import ArticleMatches
+from retrieval.ingest.configured_sources import SourcesConfig
 from retrieval.llm import Completion
 from retrieval.models import Answer, IndexProgress, IndexReport, IndexStats, ScoredChunk, Turn
 
@@ -34,6 +38,7 @@ EXTENSIONS = (
     "bot.exts.brief",
     "bot.exts.source_admin",
     "bot.exts.refresh",
+    "bot.exts.settings",
 )
 
 
@@ -50,30 +55,48 @@ class BriefbotServiceLike(Protocol):
         on_usage: Callable[[Completion], None] | None = None,
         on_sources: Callable[[Sequence[ScoredChunk]], None] | None = None,
         article_ids: Sequence[str] | None = None,
+        tenants: frozenset[str] | None = None,
     ) -> Answer: ...
     def brief(
         self, *, as_of: datetime | None = None, topic: str | None = None, window_hours: int = 24,
         on_usage: Callable[[Completion], None] | None = None, may_call: Callable[[], bool] | None = None,
+        tenants: frozenset[str] | None = None, topics: TopicFilter | None = None,
     ) -> Brief: ...
     def index(
         self, paths: Sequence[Path] | None = None, *, progress: Callable[[IndexProgress], None] | None = None
     ) -> IndexReport: ...
-    def stats(self) -> IndexStats: ...
-    def list_titles_and_outlets(self) -> list[str]: ...
+    def index_tenant(
+        self, tenant: str, config: SourcesConfig, *, include_global: bool = False,
+        progress: Callable[[IndexProgress], None] | None = None,
+    ) -> IndexReport: ...
+    def forget_tenant(self, tenant: str) -> int: ...
+    def stats(self, *, tenants: frozenset[str] | None = None) -> IndexStats: ...
+    def find_articles(
+        self, query: str, *, limit: int = ..., tenants: frozenset[str] | None = None
+    ) -> ArticleMatches: ...
+    def list_titles_and_outlets(self, *, tenants: frozenset[str] | None = None) -> list[str]: ...
 
 
-class BriefBot(commands.Bot):
-    """Holds the one service and the per-process state every handler shares."""
+class BriefBot(commands.AutoShardedBot):
+    """Holds the one service and the per-process state every handler shares. Sharded: one process runs
+    every shard it is given (Discord's recommended count unless BRIEFBOT_SHARD_COUNT says otherwise), so
+    the bot keeps working past 2,500 servers per shard; per-server state lives in the database."""
 
-    def __init__(self, settings: BotSettings, service: BriefbotServiceLike) -> None:
+    def __init__(
+        self, settings: BotSettings, service: BriefbotServiceLike, guild_store: GuildStore | None = None
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; mentions are questions
             intents=discord.Intents.default(),  # no privileged intents: mentions and replies carry content
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_id_list,  # type: ignore[arg-type]  # None (all shards) is discord.py's default
         )
         self.settings = settings
         self.service = service
+        # Per-server settings, sources and posted briefs: in the database, never only in this process.
+        self.guild_store = guild_store or GuildStore.from_settings(settings, clock=lambda: discord.utils.utcnow())
         self.conversations = ConversationStore()
         self.cooldown = Cooldown(settings.user_cooldown_seconds)
         self.budget = TokenBudget(settings.user_daily_token_budget)

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="retrieval and answer evaluation on a realtimeqa-dev folder")
     evaluate.add_argument("dir", type=Path)
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--folds", choices=["week"], help="also every figure per held-out week (mean, spread, "
+                          "worst week) and the refusal threshold chosen across weeks")
     evaluate.set_defaults(handler=_cmd_eval)
 
     conflicts = sub.add_parser("eval-conflicts", help="contradiction detection on an rgb-conflicts folder")
@@ -92,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     sources.add_argument("kind", nargs="?", choices=["folder", "feed", "url"])
     sources.add_argument("value", nargs="?")
     sources.set_defaults(handler=_cmd_sources)
+
+    prune = sub.add_parser("prune", help="remove every article published before a date, with its chunks")
+    prune.add_argument("--before", type=_parse_date, required=True, help="first day kept (YYYY-MM-DD)")
+    prune.set_defaults(handler=_cmd_prune)
 
     run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=_cmd_run)
@@ -205,10 +211,23 @@ def _cmd_brief(args: argparse.Namespace, settings: BotSettings) -> int:
     return 0
 
 
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def _cmd_prune(args: argparse.Namespace, settings: BotSettings) -> int:
+    report = _service(settings).prune(args.before)
+    console.print(f"removed {report.removed} article(s) published before {args.before.isoformat()}")
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace, settings: BotSettings) -> int:
     from retrieval.eval.realtimeqa import run_eval
 
-    result = run_eval(args.dir, settings)
+    result = run_eval(args.dir, settings, by_week=args.folds == "week")
     _print_result(result, args.json)
     return 0
 

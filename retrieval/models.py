@@ -7,6 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+GLOBAL_TENANT = ""  # the operator's sources (sources.toml, the command line): visible to every server
+
+
+def guild_tenant(guild_id: int) -> str:
+    """The tenant of what one Discord server added: retrievable by that server only."""
+    return f"guild:{guild_id}"
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -26,6 +33,7 @@ class Article(Frozen):
     # Every outlet that carried this story (near-duplicates merged); always includes `outlet`.
     outlets: tuple[str, ...] = ()
     origin: str = ""  # the file, feed or URL it came from, for error messages and removal
+    tenant: str = GLOBAL_TENANT  # who may retrieve it: GLOBAL_TENANT or guild_tenant(id)
 
 
 class Chunk(Frozen):
@@ -40,6 +48,7 @@ class Chunk(Frozen):
     published: date | None = None
     outlet: str = "unknown"
     kind: Literal["body", "key_point", "contradiction"] = "body"
+    tenant: str = GLOBAL_TENANT  # copied from the article: search filters on it in both indexes
 
 
 class ScoredChunk(Frozen):
@@ -91,6 +100,8 @@ class Turn(Frozen):
     # Who wrote `answer`: "llm" = the model's own prose; "extractive" = sentences quoted from articles,
     # which go back to a model only as delimited source text, never as its own earlier turn.
     mode: Literal["llm", "extractive"] = "extractive"
+    # The articles this turn's answer cited: a follow-up searches them again beside fresh retrieval.
+    article_ids: tuple[str, ...] = ()
 
 
 class IndexProgress(Frozen):
@@ -126,3 +137,4 @@ class IndexStats(Frozen):
     newest: tuple[Article, ...] = ()
     last_indexed: datetime | None = None
     embedder: str = ""
+    generation: str = ""  # the live index generation: admin detail only

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from filelock import Timeout
 from langchain_core.embeddings import Embeddings
 
 from retrieval.answer.chain import LLMAnswerer
 from retrieval.answer.extractive import extractive_answer
-from retrieval.answer.numbering import SourceNumbering, cite_disagreements
+from retrieval.answer.follow_up import earlier_article_ids, retrieval_query
+from retrieval.answer.numbering import SourceNumbering, cite_disagreements, in_story_order
 from retrieval.claims.disagreements import find_disagreements
-from retrieval.errors import IndexEmptyError
+from retrieval.claims.followups import not_shown_before
+from retrieval.errors import IndexEmptyError, ReindexRunningError
+from retrieval.index import catalog
 from retrieval.index.embeddings import embeddings_from_settings
 from retrieval.index.indexer import Indexer, ProgressCallback
+from retrieval.index.listing import ArticleMatches, matching_records
 from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
 from retrieval.index.store import ChromaStore
-from retrieval.ingest.loaders import load_paths
+from retrieval.index.writer_lock import writer_lock_from_settings
+from retrieval.ingest.configured_sources import SourcesConfig
+from retrieval.ingest.fetch import SafeFetcher
+from retrieval.ingest.loaders import load_folder, load_paths
 from retrieval.llm import ChatClient, Completion, UsageCallback
 from retrieval.models import Answer, Article, IndexReport, IndexStats, ScoredChunk, Turn
 from retrieval.search.hybrid import HybridSearcher
@@ -30,11 +37,15 @@ from retrieval.settings import Settings
 
 if TYPE_CHECKING:
     from retrieval.brief.models import Brief
+    from retrieval.brief.topics import TopicFilter
 
 log = logging.getLogger(__name__)
 
 HISTORY_TURNS_FOR_RETRIEVAL = 2
 NEWEST_ARTICLES_SHOWN = 5
+AUTOCOMPLETE_TITLES = 500  # newest titles offered by /sources autocomplete (outlets are all offered)
+MATCHES_SHOWN = 10  # articles /sources lists for a query
+EARLIER_SOURCES_PER_FOLLOW_UP = 3  # chunks of the conversation's cited articles added to a follow-up's sources
 RESTRICTED_SEARCH_DEPTH = 100  # candidates searched when an answer may only use a few given articles
 Answerer = Callable[[str, Sequence[ScoredChunk], Sequence[Turn], Callable[[str], None] | None], Answer]
 
@@ -55,7 +66,8 @@ class BriefbotService:
         self.store = store
         self.searcher = searcher
         self.chat = chat
-        self.indexer = Indexer(store, embeddings, settings.data_dir / "index.lock")
+        self.indexer = Indexer(store, embeddings, writer_lock_from_settings(settings),
+                               retention_days=settings.article_retention_days)
         self.llm_answerer = LLMAnswerer(chat, embeddings, fallback=self._extractive) if chat else None
 
     @classmethod
@@ -106,8 +118,10 @@ class BriefbotService:
         return report
 
     # --- answering ---------------------------------------------------------------------------
-    def retrieve(self, question: str, *, as_of: datetime | None = None, k: int | None = None) -> list[ScoredChunk]:
-        return self.searcher.search(question, k=k or self.settings.top_k, as_of=as_of or _now())
+    def retrieve(self, question: str, *, as_of: datetime | None = None, k: int | None = None,
+                 tenants: frozenset[str] | None = None) -> list[ScoredChunk]:
+        """The best chunks; only `tenants`' when given (filtered in both indexes; None: no filter)."""
+        return self.searcher.search(question, k=k or self.settings.top_k, as_of=as_of or _now(), tenants=tenants)
 
     def ask(
         self,
@@ -119,8 +133,10 @@ class BriefbotService:
         on_usage: Callable[[Completion], None] | None = None,
         on_sources: Callable[[Sequence[ScoredChunk]], None] | None = None,
         article_ids: Sequence[str] | None = None,
+        tenants: frozenset[str] | None = None,
     ) -> Answer:
-        """A cited answer, or a refusal when the sources don't hold one.
+        """A cited answer, or a refusal when the sources don't hold one; from `tenants`' articles only
+        when given (a server's: its own and the global ones).
 
         `on_sources` gets the retrieved sources before any text; `on_partial` the answer text so far
         while an LLM streams; `on_usage` its token counts.
@@ -133,11 +149,11 @@ class BriefbotService:
             raise IndexEmptyError("Nothing is indexed yet. An admin can run /reindex (or `briefbot index`).")
         query = _retrieval_query(question, history)
         if article_ids is None:
-            sources = self.retrieve(query, as_of=as_of)
-        else:  # look deeper, then keep only the story's own articles
-            allowed = set(article_ids)
-            found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH)
-            sources = [s for s in found if s.chunk.article_id in allowed][: self.settings.top_k]
+            fresh = self.retrieve(query, as_of=as_of, tenants=tenants)
+            sources = self._with_earlier_sources(query, fresh, history, as_of, tenants)
+        else:  # look deeper, then keep only the story's own articles, numbered as the story numbers them
+            found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH, tenants=tenants)
+            sources = in_story_order(found, article_ids, self.settings.top_k)
         if on_sources is not None:
             on_sources(sources)
         if self.llm_answerer is None or not sources:
@@ -147,17 +163,33 @@ class BriefbotService:
                 question, sources, history=history, on_partial=_accumulating(on_partial),
                 on_usage=on_usage, as_of=(as_of or _now()).date(),
             )
-        return self._with_disagreements(answer, question, sources)
+        return self._with_disagreements(answer, question, sources, history)
+
+    def _with_earlier_sources(
+        self, query: str, fresh: Sequence[ScoredChunk], history: Sequence[Turn], as_of: datetime | None,
+        tenants: frozenset[str] | None,
+    ) -> list[ScoredChunk]:
+        """A follow-up is answered from the union of fresh retrieval and the articles the conversation
+        already cited (their best chunks for this question first), so it is refused only if neither holds it."""
+        earlier = set(earlier_article_ids(history))
+        if not earlier:
+            return list(fresh)
+        found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH, tenants=tenants)
+        kept = [s for s in found if s.chunk.article_id in earlier][:EARLIER_SOURCES_PER_FOLLOW_UP]
+        seen = {s.chunk.id for s in kept}
+        return [*kept, *(s for s in fresh if s.chunk.id not in seen)]
 
     def _extractive(self, question: str, sources: Sequence[ScoredChunk]) -> Answer:
         return extractive_answer(question, sources, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
 
-    def _with_disagreements(self, answer: Answer, question: str, sources: Sequence[ScoredChunk]) -> Answer:
+    def _with_disagreements(
+        self, answer: Answer, question: str, sources: Sequence[ScoredChunk], history: Sequence[Turn] = ()
+    ) -> Answer:
         """Surface sources that disagree on the asked fact instead of choosing silently, cited by the
         same per-article numbers the answer uses."""
         if answer.refused or not answer.citations:
             return answer
-        disagreements = find_disagreements(question, sources, self.embeddings)
+        disagreements = not_shown_before(find_disagreements(question, sources, self.embeddings), question, history)
         return cite_disagreements(answer, disagreements, SourceNumbering.of(sources))
 
     def brief(
@@ -168,66 +200,111 @@ class BriefbotService:
         window_hours: int = 24,
         on_usage: UsageCallback | None = None,
         may_call: Callable[[], bool] | None = None,
+        tenants: frozenset[str] | None = None,
+        topics: TopicFilter | None = None,
     ) -> Brief:
         """The brief of the `window_hours` before `as_of`: stories, cited key points, contradictions.
 
         `on_usage` gets the tokens of every LLM call (one per story); once `may_call` says no, the
         remaining stories are written extractively, so a spent budget stops the calls.
         """
+        from retrieval.brief.boilerplate import from_store
         from retrieval.brief.build import build_brief
 
         as_of = as_of or _now()
         since = window_start(as_of, window_hours)
-        articles = self.articles(since=since, until=as_of.date())
+        articles = self.articles(since=since, until=as_of.date(), tenants=tenants)
+        if topics is not None:
+            articles = topics.apply(articles)
         chat = self.chat.metered(on_usage, may_call) if self.chat is not None else None
         return build_brief(
             articles, as_of=as_of, window_hours=window_hours, topic=topic,
-            embeddings=self.embeddings, chat=chat,
+            embeddings=self.embeddings, chat=chat, boilerplate=from_store(self.store, articles),
         )
 
     # --- what is indexed ---------------------------------------------------------------------
-    def stats(self) -> IndexStats:
-        records = list(self.store.iter_articles())
-        outlets = Counter(str(r.get("outlet", "unknown")) for r in records)
-        newest = sorted(records, key=lambda r: str(r.get("published", "")), reverse=True)
+    def stats(self, *, tenants: frozenset[str] | None = None) -> IndexStats:
+        """/sources statistics from the article table's maintained counts (a few rows per outlet, not
+        one per article); `tenants` limits them to what those tenants may see (None: everything)."""
+        lexical = self.store.lexical()
+        articles, chunks, outlets = catalog.totals(lexical, tenants)
         last = self.store.last_indexed()
         return IndexStats(
-            articles=len(records),
-            chunks=self.store.count_chunks(),
-            outlets=tuple(outlets.most_common()),
-            newest=tuple(_article_from_record(r) for r in newest[:NEWEST_ARTICLES_SHOWN]),
+            articles=articles,
+            chunks=chunks,
+            outlets=tuple(outlets),
+            newest=tuple(_article_from_record(r) for r in catalog.newest(lexical, NEWEST_ARTICLES_SHOWN, tenants)),
             last_indexed=datetime.fromisoformat(last) if last else None,
             embedder=self.store.embedder_id,
+            generation=self.store.active_generation(),
         )
 
-    def list_titles_and_outlets(self) -> list[str]:
-        """Autocomplete choices for /sources: outlets first, then titles."""
-        records = list(self.store.iter_articles())
-        outlets = sorted({str(r.get("outlet", "")) for r in records if r.get("outlet")})
-        titles = sorted({str(r.get("title", "")) for r in records if r.get("title")})
-        return outlets + titles
+    def find_articles(self, query: str, *, limit: int = MATCHES_SHOWN,
+                      tenants: frozenset[str] | None = None) -> ArticleMatches:
+        """`/sources query:`: the newest articles whose title, outlet or web address has the typed words.
+        (Reads article records, never chunks; a maintained article table can replace the records.)"""
+        found, total = matching_records(self.store.iter_articles(tenants=tenants), query, limit=limit)
+        return ArticleMatches(query=query, total=total, articles=tuple(_article_from_record(dict(r)) for r in found))
 
-    def articles(self, *, since: date | None = None, until: date | None = None) -> list[Article]:
-        """Indexed articles (rebuilt from their chunks) published within [since, until]."""
-        records = {r["id"]: r for r in self.store.iter_articles()}
-        texts: dict[str, list[tuple[int, str, str]]] = {}
-        for chunk in self.store.iter_chunks():
-            texts.setdefault(chunk.article_id, []).append((chunk.n, chunk.kind, chunk.text))
-        found = []
-        for article_id, record in records.items():
-            article = _article_from_record(record, sorted(texts.get(article_id, [])))
-            if since and (article.published is None or article.published < since):
-                continue
-            if until and article.published and article.published > until:
-                continue
-            found.append(article)
-        return found
+    def list_titles_and_outlets(self, *, tenants: frozenset[str] | None = None) -> list[str]:
+        """Autocomplete choices for /sources: every outlet (from the counts), then the titles of the
+        newest AUTOCOMPLETE_TITLES articles, so the list stays small however long the history."""
+        lexical = self.store.lexical()
+        outlets = sorted(name for name, _ in catalog.totals(lexical, tenants)[2] if name)
+        newest = catalog.newest(lexical, AUTOCOMPLETE_TITLES, tenants)
+        return outlets + sorted({str(r.get("title", "")) for r in newest if r.get("title")})
+
+    def articles(self, *, since: date | None = None, until: date | None = None,
+                 tenants: frozenset[str] | None = None) -> list[Article]:
+        """Indexed articles (rebuilt from their chunks) published within [since, until]: only the
+        window's, read by the article table's day index (undated ones only when `since` is None)."""
+        first = since.toordinal() if since else None
+        last = until.toordinal() if until else None
+        return [_article_from_record(record, parts)
+                for record, parts in catalog.window(self.store.lexical(), first, last, tenants)]
+
+    def index_tenant(self, tenant: str, config: SourcesConfig, *, include_global: bool = False,
+                     progress: ProgressCallback | None = None) -> IndexReport:
+        """Re-index the global sources if asked, then one tenant's (a server's feeds and pages). The
+        tenant's run removes only that tenant's articles whose source is gone (see `Indexer.index`)."""
+        from retrieval.ingest import collect as sources
+        from retrieval.ingest import tenants as owners
+
+        first = self._index_configured_sources(rebuild=False, progress=progress) if include_global else None
+        state = owners.state_dir(self.settings, tenant)
+        result = sources.collect_articles(config, SafeFetcher.from_settings(self.settings), load_folder, state,
+                                          commit_state=False)
+        report = self.indexer.index(
+            owners.tagged(result.articles, tenant), failures=result.failures, remove_scope=lambda origin: True,
+            keep_origins=result.keep_origins, via=VIA_CONFIGURED, merged_duplicates=result.merged_duplicates,
+            progress=progress, tenant=tenant,
+        )
+        sources.commit_fetch_state(state)
+        return report if first is None else owners.combined(first, report)
+
+    def forget_tenant(self, tenant: str) -> int:
+        """Remove every article of one tenant (a server the bot left); how many were removed.
+        `ReindexRunningError` while another writer holds the index."""
+        try:
+            self.indexer.lock.acquire()
+        except Timeout:
+            raise ReindexRunningError("A re-index is already running. Try again when it has finished.") from None
+        try:
+            removed = self.store.delete_tenant(tenant)
+        finally:
+            self.store.mark_changed()
+            self.indexer.lock.release()
+        return len(removed)
+
+    def prune(self, before: date) -> IndexReport:
+        """Forget every article published before `before` (`briefbot prune --before DATE`)."""
+        return self.indexer.prune(before)
 
 
 def _retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up like "and what did the US say?" is retrieved together with the earlier questions."""
-    earlier = [turn.question for turn in history[-HISTORY_TURNS_FOR_RETRIEVAL:]]
-    return " ".join([*earlier, question]) if earlier else question
+    """A follow-up like "and what did the US say?" is retrieved together with the earlier questions (and
+    the subject "it" refers back to, see `retrieval/answer/follow_up.py`)."""
+    return retrieval_query(question, history, HISTORY_TURNS_FOR_RETRIEVAL)
 
 
 def _article_from_record(record: dict[str, object], parts: Sequence[tuple[int, str, str]] = ()) -> Article:

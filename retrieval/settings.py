@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(Path("./seeds"), validation_alias=env_name("BRIEFBOT_SEEDS_DIR"))
     chroma_host: str | None = Field(None, validation_alias=env_name("CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=env_name("CHROMA_PORT"))
+    # Articles published more than this many days ago are removed at each index run (unset: keep all).
+    article_retention_days: int | None = Field(
+        None, ge=1, validation_alias=env_name("BRIEFBOT_ARTICLE_RETENTION_DAYS"))
+    # SQLAlchemy URL of the shared database: empty means an SQLite file in the data dir. A
+    # postgresql+psycopg:// URL lets several processes share state, and makes the index's single-writer
+    # lock a PostgreSQL advisory lock (a file lock does not hold across machines). Secret: it may hold a password.
+    database_url: SecretStr | None = Field(None, validation_alias=env_name("BRIEFBOT_DATABASE_URL"))
 
     # --- models
     openai_base_url: str | None = Field(None, validation_alias=env_name("OPENAI_BASE_URL"))
@@ -52,12 +59,12 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", validation_alias=env_name("BRIEFBOT_LOG_LEVEL"))
 
-    @field_validator("openai_base_url", "chroma_host", mode="before")
+    @field_validator("openai_base_url", "chroma_host", "article_retention_days", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("openai_api_key", mode="before")
+    @field_validator("openai_api_key", "database_url", mode="before")
     @classmethod
     def _blank_secret_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -66,6 +73,17 @@ class Settings(BaseSettings):
     def has_llm(self) -> bool:
         """With neither a key nor a base URL there is no LLM, and answers are extractive."""
         return bool(self.openai_base_url or self.openai_api_key)
+
+    @property
+    def database_url_or_default(self) -> str:
+        """The database URL; without one, the SQLite file `briefbot.db` in the data dir."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'briefbot.db').resolve()}"
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.database_url_or_default.startswith("postgresql")
 
     @property
     def index_dir(self) -> Path:

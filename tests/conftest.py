@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.support.http_server",
     "tests.support.discord_env",
     "tests.support.canary_secrets",
+    "tests.support.postgres",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> BotSettings:
         "chroma_host": None,
         "discord_token": None,
         "embeddings": "local",
+        "shard_count": 1,  # SimCord runs an AutoShardedBot with a fixed count (Discord recommends one live)
     }
     values.update(overrides)
     return BotSettings(_env_file=None, **values)

@@ -16,9 +16,11 @@ from bot.render import status
 from bot.render.safe import thread_name
 from bot.utils.answering import AskRequest, Delivered, ThrottledEditor
 from bot.utils.conversations import History, is_my_thread, thread_turns
-from bot.utils.interactions import require_index_admin, send_ephemeral
+from bot.utils.guild_sources import reindex_guild
+from bot.utils.interactions import is_index_admin, require_index_admin, send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS, InteractionTarget
+from bot.utils.tenancy import tenants_for
 from retrieval.errors import BriefbotError
 from retrieval.models import IndexProgress, IndexReport
 
@@ -39,7 +41,7 @@ class BriefbotCommands(commands.Cog):
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
         self.reindex_lock = bot.reindex_lock
-        self._choices: tuple[float, list[str]] | None = None
+        self._choices: dict[frozenset[str], tuple[float, list[str]]] = {}
 
     # --- /ask ------------------------------------------------------------------------------
     @app_commands.command(name="ask", description="Ask about the indexed news; the answer cites its sources.")
@@ -56,7 +58,8 @@ class BriefbotCommands(commands.Cog):
         thread_id = channel.id if isinstance(channel, discord.Thread) and is_my_thread(channel, self.bot) else None
         earlier = await thread_turns(self.bot, channel) if isinstance(channel, discord.Thread) and thread_id else ()
         delivered = await self.bot.answerer.answer(
-            question, History(earlier), InteractionTarget(interaction), request=AskRequest(interaction.user.id)
+            question, History(earlier), InteractionTarget(interaction),
+            request=AskRequest(interaction.user.id, tenants=tenants_for(interaction.guild_id)),
         )
         if delivered is None:
             return
@@ -82,28 +85,39 @@ class BriefbotCommands(commands.Cog):
         self.bot.conversations.remember([thread.id, hint.id], delivered.turns)
 
     # --- /sources --------------------------------------------------------------------------
-    @app_commands.command(name="sources", description="What is indexed: counts, newest articles, last index time.")
-    @app_commands.describe(query="Filter by outlet or title")
-    async def sources(self, interaction: discord.Interaction, query: str | None = None) -> None:
+    @app_commands.command(name="sources", description="What is indexed: articles, outlets, the newest articles.")
+    @app_commands.describe(
+        query="Find articles by a word of their title, outlet or site", detail="Index internals (admins only)"
+    )
+    async def sources(self, interaction: discord.Interaction, query: str | None = None, detail: bool = False) -> None:
+        if detail and not is_index_admin(interaction.user):  # an option cannot be hidden: checked here
+            await send_ephemeral(interaction, render.render_error(status.DETAIL_ADMIN_ONLY_MESSAGE))
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        stats = await asyncio.to_thread(self.bot.service.stats)
-        await interaction.followup.send(
-            embed=status.render_stats(stats, query=query), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        tenants = tenants_for(interaction.guild_id)
+        if query and query.strip():
+            found = await asyncio.to_thread(self.bot.service.find_articles, query, tenants=tenants)
+            embed = status.render_matches(found)
+        else:
+            stats = await asyncio.to_thread(self.bot.service.stats, tenants=tenants)
+            embed = status.render_stats(stats, detail=detail)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @sources.autocomplete("query")
     async def sources_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        options = await self._titles_and_outlets()
+        options = await self._titles_and_outlets(tenants_for(interaction.guild_id))
         return [app_commands.Choice(name=o, value=o) for o in status.autocomplete_choices(options, current)]
 
-    async def _titles_and_outlets(self) -> list[str]:
+    async def _titles_and_outlets(self, tenants: frozenset[str]) -> list[str]:
+        """Cached per set of tenants: one server's choices are never another's."""
         now = time.monotonic()
-        if self._choices is None or now - self._choices[0] > AUTOCOMPLETE_CACHE_SECONDS:
-            options = await asyncio.to_thread(self.bot.service.list_titles_and_outlets)
-            self._choices = (now, list(options))
-        return self._choices[1]
+        cached = self._choices.get(tenants)
+        if cached is None or now - cached[0] > AUTOCOMPLETE_CACHE_SECONDS:
+            options = await asyncio.to_thread(self.bot.service.list_titles_and_outlets, tenants=tenants)
+            cached = self._choices[tenants] = (now, list(options))
+        return cached[1]
 
     # --- /reindex --------------------------------------------------------------------------
     @app_commands.command(name="reindex", description="Re-index the configured sources (admins only).")
@@ -117,7 +131,7 @@ class BriefbotCommands(commands.Cog):
         async with self.reindex_lock:
             await interaction.response.defer(thinking=True)
             report = await self._run_index(interaction)
-            self._choices = None
+            self._choices.clear()
         if report is not None:
             await _finish(interaction, status.render_index_report(report))
 
@@ -129,7 +143,7 @@ class BriefbotCommands(commands.Cog):
             asyncio.get_running_loop(), show, status.render_index_progress
         )
         try:
-            return await asyncio.to_thread(self.bot.service.index, None, progress=editor.from_worker)
+            return await reindex_guild(self.bot, interaction.guild_id, editor.from_worker)
         except BriefbotError as exc:
             await editor.close()
             await _finish(interaction, render.render_error(str(exc)))

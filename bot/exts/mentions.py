@@ -8,6 +8,7 @@ are ignored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from bot.utils.conversations import (
 )
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS, MessageTarget
+from bot.utils.tenancy import tenants_for
 from retrieval.models import Turn
 
 if TYPE_CHECKING:
@@ -56,6 +58,8 @@ class ConversationListener(commands.Cog):
         mentioned = any(user.id == me.id for user in message.mentions)
         if not (mentioned or reply_to_me or in_my_thread):
             return
+        if not await self._answers_in(message):
+            return
         question = re.sub(rf"<@!?{me.id}>", "", message.content).strip()
         if not question:
             await self._explain_unreadable(message, mentioned=mentioned, reply_to_me=reply_to_me)
@@ -80,7 +84,8 @@ class ConversationListener(commands.Cog):
             log.warning("cannot reply in channel %s: %s", message.channel.id, exc)
             return
         delivered = await self.bot.answerer.answer(
-            question, History(earlier), target, request=AskRequest(message.author.id)
+            question, History(earlier), target,
+            request=AskRequest(message.author.id, tenants=tenants_for(message.guild.id if message.guild else None))
         )
         if delivered is None:
             return
@@ -88,6 +93,16 @@ class ConversationListener(commands.Cog):
         if is_thread_started_by(message.channel, self.bot.user.id if self.bot.user else 0):
             keys.append(message.channel.id)
         self.bot.conversations.remember(keys, delivered.turns)
+
+    async def _answers_in(self, message: discord.Message) -> bool:
+        """The server's answer-channels setting: every channel, or a list (a thread follows its parent)."""
+        assert message.guild is not None
+        config = await asyncio.to_thread(self.bot.guild_store.get, message.guild.id)
+        if config.answer_channel_ids is None:
+            return True
+        channel = message.channel
+        channel_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+        return channel_id in config.answer_channel_ids
 
     async def _earlier_turns(
         self, message: discord.Message, replied: discord.Message | None, in_my_thread: bool

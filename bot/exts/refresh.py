@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands, tasks
 
+from bot.utils.guild_sources import refresh_guilds
 from retrieval.errors import BriefbotError
 from retrieval.models import IndexReport
 
@@ -43,6 +44,7 @@ class ScheduledRefresh(commands.Cog):
         async with self.bot.reindex_lock:
             try:
                 self.last_report = await asyncio.to_thread(self.bot.service.index, None)
+                await refresh_guilds(self.bot)  # each server's own feeds and pages too
             except BriefbotError as exc:
                 log.warning("scheduled refresh failed: %s", exc)
                 return

@@ -1,9 +1,12 @@
-"""`/source add|remove kind value`: server admins manage which feeds and pages are indexed.
+"""`/source add|remove kind value`: server admins manage which feeds and pages are indexed for their
+server. A server's sources are kept in the settings store and indexed as that server's tenant: no other
+server retrieves them (`bot.utils.guild_sources`). The operator's own go in `sources.toml`.
 
 Restricted like `/reindex`: Discord hides the group from members without Manage Server
 (`default_member_permissions`), and the bot re-checks at run time, because a server admin can
 open it to others with a channel permission overwrite. URLs go through the same SSRF rules as
-fetching (`retrieval.ingest.configured_sources.add_source` validates with `retrieval.ingest.url_safety.check_url`).
+fetching (`retrieval.ingest.configured_sources.checked_remote_url` validates with
+`retrieval.ingest.url_safety.check_url`).
 
 Folders are the operator's (command line, `sources.toml`): a server admin is not the host's owner.
 `kind` offers only feed and url, and the bot refuses any other kind a crafted interaction sends,
@@ -22,9 +25,10 @@ from discord.ext import commands
 
 from bot.render import messages as render
 from bot.render.safe import wrapped_link
+from bot.utils.guild_sources import add_guild_source, remove_guild_source
 from bot.utils.interactions import require_index_admin, send_ephemeral
 from retrieval.errors import FetchError, SourceError, UnsafeURLError
-from retrieval.ingest.configured_sources import REMOTE_KINDS, RemoteSourceKind, add_source, remove_source
+from retrieval.ingest.configured_sources import REMOTE_KINDS, RemoteSourceKind
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -79,9 +83,14 @@ class SourceAdmin(commands.Cog):
             log.warning("refused /source %s of kind %r from user %s", action, kind, interaction.user.id)
             await send_ephemeral(interaction, render.render_error(REMOTE_ONLY_MESSAGE))
             return
-        change = add_source if action == "add" else remove_source
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # guild_only: a server's sources are that server's alone
+        store = self.bot.guild_store
         try:
-            await asyncio.to_thread(change, self.bot.settings, kind, value)
+            if action == "add":
+                await asyncio.to_thread(add_guild_source, self.bot.settings, store, guild_id, kind, value)
+            else:
+                await asyncio.to_thread(remove_guild_source, store, guild_id, kind, value)
         except UnsafeURLError:
             log.info("refused unsafe source URL from user %s", interaction.user.id)
             await send_ephemeral(interaction, render.render_error(UNSAFE_URL_MESSAGE))

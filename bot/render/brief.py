@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import discord
 
@@ -26,6 +27,7 @@ from bot.render.messages import (
 )
 from bot.render.safe import safe, safe_line, wrapped_link
 from bot.render.text_split import truncate
+from bot.render.timestamps import discord_date
 from retrieval.brief.models import Brief, BriefSource, Story, StoryContradiction
 from retrieval.models import Citation
 from retrieval.text.markers import markers as format_markers
@@ -40,15 +42,19 @@ DISAGREEMENTS_HEADING = "**Where the sources disagree**"
 POINT_BULLET = "• "
 SIDE_BULLET = "  ◦ "
 EMPTY_BRIEF_TEXT = "No articles were published in this window, so there is nothing to brief."
+NEWEST_DAY_TEXT = "The newest articles are from {day}: try `/brief date:{day}`."
+HOURS_PER_DAY = 24
 NO_DISAGREEMENT_TEXT = "No disagreement found among this story's sources."
 
 
 @dataclass(frozen=True)
 class BriefMessage:
-    """One message of a rendered brief; `story_key` is set on the last message of each story (its buttons)."""
+    """One message of a rendered brief; `story_key` is set on the last message of each story (its buttons),
+    `disputed` when that story has a disagreement (only then is there a Disagreements button)."""
 
     message: RenderedMessage
     story_key: str | None = None
+    disputed: bool = False
 
 
 def story_key(brief: Brief, story: Story) -> str:
@@ -72,33 +78,51 @@ def cited_line(prefix: str, text: str, citations: Sequence[Citation], limit: int
 # --- the brief -----------------------------------------------------------------------------------
 
 
-def brief_title(brief: Brief) -> str:
-    span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
-    topic = f", topic: {safe_line(brief.topic)}" if brief.topic else ""
-    return truncate(f"Brief, {brief.as_of.date().isoformat()} ({span}{topic})", MAX_EMBED_TITLE_CHARS)
+def window_words(hours: int, *, is_today: bool = False) -> str:
+    """The window as a person says it: "today", "the last 6 hours", "the last 3 days"."""
+    if hours == HOURS_PER_DAY:
+        return "today" if is_today else ""
+    if hours % HOURS_PER_DAY:
+        return f"the last {hours} hours" if hours != 1 else "the last hour"
+    return f"the last {hours // HOURS_PER_DAY} days"
 
 
-def render_brief(brief: Brief) -> list[BriefMessage]:
-    """The header (stories at a glance), then each story's messages; buttons go on each story's last one."""
-    messages = [BriefMessage(RenderedMessage(embeds=[_header_embed(brief)]))]
+def brief_title(brief: Brief, today: date | None = None) -> str:
+    """ "Brief · today, 2024-06-19", "Brief · 2024-06-19", "Brief · the last 3 days to 2024-06-19 · budget"."""
+    day = brief.as_of.date().isoformat()
+    span = window_words(brief.window_hours, is_today=brief.as_of.date() == today)
+    when = f"{span}, {day}" if span == "today" else f"{span} to {day}" if span else day
+    topic = f" · {safe_line(brief.topic)}" if brief.topic else ""
+    return truncate(f"Brief · {when}{topic}", MAX_EMBED_TITLE_CHARS)
+
+
+def render_brief(brief: Brief, *, today: date | None = None, newest_day: date | None = None) -> list[BriefMessage]:
+    """The header (stories at a glance), then each story's messages; buttons go on each story's last one.
+
+    `newest_day` (for an empty brief) is the newest day that has articles, so the reader knows where to look.
+    """
+    messages = [BriefMessage(RenderedMessage(embeds=[_header_embed(brief, today, newest_day)]))]
     for number, story in enumerate(brief.stories, 1):
         parts = pack_embeds(story_embeds(story, number, brief.sources))
         key = story_key(brief, story)
-        messages.extend(BriefMessage(part, key if i == len(parts) - 1 else None) for i, part in enumerate(parts))
+        messages.extend(BriefMessage(part, key, bool(story.contradictions)) if i == len(parts) - 1
+                        else BriefMessage(part) for i, part in enumerate(parts))
     return messages
 
 
-def _header_embed(brief: Brief) -> discord.Embed:
+def _header_embed(brief: Brief, today: date | None, newest_day: date | None) -> discord.Embed:
     if brief.stories:
-        lines = [truncate(f"{n}. **{_plain(s.headline)}** · {_coverage(s)}", MAX_HEADER_LINE_CHARS)
+        lines = [truncate(f"{n}. **{_plain(s.headline)}** · {coverage_line(s)}", MAX_HEADER_LINE_CHARS)
                  for n, s in enumerate(brief.stories, 1)]
         text = "\n".join(lines)
     else:
         text = EMPTY_BRIEF_TEXT
+        if newest_day is not None and newest_day != brief.as_of.date():
+            text += " " + NEWEST_DAY_TEXT.format(day=newest_day.isoformat())
     if brief.note:
         text = truncate(safe(brief.note), MAX_HEADER_LINE_CHARS) + "\n\n" + text
     embed = discord.Embed(
-        title=brief_title(brief), description=truncate(text, MAX_EMBED_DESCRIPTION_CHARS), colour=ANSWER_COLOUR
+        title=brief_title(brief, today), description=truncate(text, MAX_EMBED_DESCRIPTION_CHARS), colour=ANSWER_COLOUR
     )
     mode = "LLM brief" if brief.mode == "llm" else "Extractive brief (quoted from the sources)"
     embed.set_footer(text=f"{mode} · every point cites its source [n]")
@@ -116,12 +140,13 @@ def story_embeds(story: Story, number: int, sources: Sequence[BriefSource]) -> l
         for item in story.contradictions:
             lines.append(_claim(item))
             lines += [cited_line(SIDE_BULLET, side.says, side.citations) for side in item.sides]
+    sources = story.sources or sources
     legend = _legend(story, sources)
     if legend:
         lines += ["", *legend]
     embeds = [discord.Embed(description=d, colour=_colour(story)) for d in _pack_lines(lines)]
     embeds[0].title = truncate(f"{number}. {safe_line(story.headline) or 'Untitled story'}", MAX_EMBED_TITLE_CHARS)
-    embeds[-1].set_footer(text=truncate(_coverage(story), MAX_FOOTER_LINE_CHARS))
+    embeds[-1].set_footer(text=truncate(coverage_line(story), MAX_FOOTER_LINE_CHARS))
     return embeds
 
 
@@ -160,11 +185,13 @@ def _pack_lines(lines: Sequence[str]) -> list[str]:
     return pieces
 
 
-def _coverage(story: Story) -> str:
-    outlets = [_plain(o) for o in story.outlets]
+def coverage_line(story: Story) -> str:
+    """ "3 articles · USA Today" (one outlet) or "4 articles · 2 outlets": the story's real counts."""
+    count = story.article_count
+    articles = f"{count} article{'' if count == 1 else 's'}"
     if story.single_source:
-        return f"single source: {outlets[0]}"
-    return f"{story.coverage} outlets: {', '.join(outlets)}"
+        return f"{articles} · {_plain(story.outlets[0])}"
+    return f"{articles} · {story.coverage} outlets"
 
 
 def _plain(text: str | None) -> str:
@@ -177,10 +204,10 @@ def _plain(text: str | None) -> str:
 
 
 def source_entry(source: BriefSource) -> str:
-    """`[n] **Title** · Outlet, 2024-06-19 · <url>` (also reported by: …); `<>` stops unfurling."""
+    """`[n] **Title** · Outlet, <t:…:D> · <url>` (also reported by: …); `<>` stops unfurling."""
     parts = [f"[{source.n}] **{_plain(source.title) or 'Untitled'}**", _plain(source.outlet)]
     if source.published:
-        parts[-1] += f", {source.published.isoformat()}"
+        parts[-1] += f", {discord_date(source.published)}"
     if link := wrapped_link(source.url):
         parts.append(link)
     line = " · ".join(parts)
@@ -192,8 +219,9 @@ def source_entry(source: BriefSource) -> str:
 
 def render_story_sources(story: Story, sources: Sequence[BriefSource]) -> str:
     """The story's sources with links, as one ephemeral message."""
+    sources = story.sources or sources
     own = [s for s in sorted(sources, key=lambda s: s.n) if s.article_id in set(story.article_ids)]
-    head = f"**Sources for “{_plain(story.headline)}”** ({_coverage(story)})"
+    head = f"**Sources for “{_plain(story.headline)}”** ({coverage_line(story)})"
     return _bounded([head, *(truncate(source_entry(s), MAX_LINE_CHARS) for s in own)])
 
 
@@ -201,7 +229,7 @@ def render_story_disagreements(story: Story, sources: Sequence[BriefSource]) -> 
     """Each disputed claim with each side and its citations, or a plain "none found"."""
     if not story.contradictions:
         return NO_DISAGREEMENT_TEXT
-    by_n = {s.n: s for s in sources}
+    by_n = {s.n: s for s in story.sources or sources}
     lines = [f"**Where the sources disagree on “{_plain(story.headline)}”**"]
     for item in story.contradictions:
         lines.append(_claim(item))

@@ -23,7 +23,7 @@ def render_brief_markdown(brief: Brief) -> str:
         lines.append("Sources")
         lines += [_source_line(source) for source in brief.sources]
     text = strip_controls("\n".join(lines).rstrip() + "\n")
-    return strip_foreign_urls(text, [safe_url(s.url) for s in brief.sources])
+    return strip_foreign_urls(text, [safe_url(s.url) for s in brief.all_sources()])
 
 
 def _story_lines(number: int, story: Story) -> list[str]:
@@ -41,6 +41,8 @@ def _story_lines(number: int, story: Story) -> list[str]:
             lines.append(f"- {contradiction.claim}")
             lines += [f"  - {side.says} {markers(side.citations)}" for side in contradiction.sides]
         lines.append("")
+    if story.sources:  # a story numbered on its own lists its own sources
+        lines += ["Sources", *(_source_line(source) for source in story.sources), ""]
     return lines
 
 

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.render.safe import neutralise_mentions, safe, safe_line, wrapped_link
+from bot.render.safe import masked_link, neutralise_mentions, safe, safe_line
 from bot.render.text_split import split_text, truncate
+from bot.render.timestamps import discord_date
 from retrieval.answer.numbering import SourceNumbering
+from retrieval.claims.disagreements import NOTICE_PREFIX
 from retrieval.models import (
     Answer,
     Citation,
@@ -65,7 +67,8 @@ def render_answer(answer: Answer, *, notes: Sequence[str] = ()) -> list[Rendered
     allowed = [c.url for c in answer.citations]
     embeds = _text_embeds(safe(answer.text, allowed) or NO_ANSWER_TEXT, title=safe_line(answer.question))
     embeds.extend(_source_embeds(answer.citations))
-    _add_disagreements(embeds[0], answer, allowed)
+    if NOTICE_PREFIX not in answer.text:  # the notice is shown once: in the text when it is there
+        _add_disagreements(embeds[0], answer, allowed)
     footer = _footer(answer, notes)
     if footer:
         embeds[-1].set_footer(text=truncate(footer, MAX_FOOTER_CHARS))
@@ -99,14 +102,16 @@ def _text_embeds(text: str, *, title: str) -> list[discord.Embed]:
 
 
 def source_line(citation: Citation) -> str:
-    """`[n] **Title** · Outlet, 2024-06-19 · <url>`; the `<>` keeps links from unfurling."""
-    title = discord.utils.escape_markdown(truncate(safe_line(citation.title) or "Untitled", MAX_SOURCE_TITLE_CHARS))
-    parts = [f"[{citation.n}] **{title}**", discord.utils.escape_markdown(safe_line(citation.outlet))]
+    """`[n] [Title](url) · Outlet, <t:…:D>` (a Discord timestamp): the title is the link (an embed never
+    unfurls it), so a long URL never fills the box; a URL `safe_url` refuses leaves the title in bold, unlinked."""
+    title = truncate(safe_line(citation.title) or "Untitled", MAX_SOURCE_TITLE_CHARS)
+    link = masked_link(title, citation.url, limit=MAX_SOURCE_TITLE_CHARS)
+    shown = link if link.startswith("[") else f"**{link}**"
+    about = discord.utils.escape_markdown(safe_line(citation.outlet))
     if citation.published:
-        parts[-1] += f", {citation.published.isoformat()}"
-    if link := wrapped_link(citation.url):
-        parts.append(link)
-    return " · ".join(parts)
+        day = discord_date(citation.published)
+        about = f"{about}, {day}" if about else day
+    return " · ".join(part for part in (f"{marker(citation.n)} {shown}", about) if part)
 
 
 def source_list(citations: Sequence[Citation]) -> str:
@@ -191,7 +196,8 @@ def preview_sources(chunks: Sequence[ScoredChunk]) -> tuple[str, ...]:
         chunk = article.chunks[0]
         title = discord.utils.escape_markdown(sanitise_line(chunk.title, max_chars=100))
         line = f"{marker(article.n)} {title} · {discord.utils.escape_markdown(sanitise_line(chunk.outlet))}"
-        lines.append(line + (f", {chunk.published.isoformat()}" if chunk.published else ""))  # mentions: render_partial
+        day = f", {discord_date(chunk.published)}" if chunk.published else ""
+        lines.append(line + day)  # mentions: render_partial
     return tuple(lines)
 
 

@@ -42,3 +42,15 @@ def wrapped_link(url: str | None) -> str:
     """`<url>` (no unfurl) for a URL that cannot break out of its brackets; "" for any other."""
     checked = safe_url(url)
     return f"<{checked}>" if checked else ""
+
+
+def masked_link(label: str | None, url: str | None, *, limit: int = MAX_LINE_SAFE_CHARS) -> str:
+    """`[label](url)` for a URL `safe_url` accepts, else the label alone. The label is `safe_line` text
+    with its brackets made round, so it cannot close the link early or fake a second one. Embeds never
+    unfurl a link."""
+    shown = discord.utils.escape_markdown(safe_line(label, limit=limit)).replace("[", "(").replace("]", ")")
+    checked = safe_url(url)
+    if not checked or not shown:
+        return shown
+    target = checked.replace("(", "%28").replace(")", "%29")  # a bare `)` would end the link early
+    return f"[{shown}]({target})"

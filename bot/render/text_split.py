@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from retrieval.text.markers import MARKER_GROUP
 
@@ -73,3 +74,20 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
         return text
     head = split_text(text, max(1, limit - len(ellipsis)))[0].rstrip()
     return head + ellipsis
+
+
+def whole_lines(lines: Sequence[str], limit: int, *, more: str = "…and {n} more.") -> str:
+    """As many whole lines as fit in `limit` chars, then `more` (with `{n}` lines left out) if any were;
+    a list of entries is never cut inside an entry (only a first entry longer than `limit` is shortened)."""
+    if len(whole := "\n".join(lines)) <= limit:
+        return whole
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        left_out = more.format(n=len(lines) - index)
+        if len("\n".join([*kept, line, more.format(n=len(lines) - index - 1)])) > limit:
+            if not kept:  # even the first entry is too long: shorten it, still saying what is left out
+                rest = more.format(n=len(lines) - 1) if len(lines) > 1 else ""
+                return truncate(line, limit - len(rest) - 1 if rest else limit) + ("\n" + rest if rest else "")
+            return "\n".join([*kept, left_out])
+        kept.append(line)
+    return "\n".join(kept)

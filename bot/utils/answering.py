@@ -20,6 +20,8 @@ from bot.errors import DeliveryError
 from bot.render import messages as render
 from bot.render.messages import RenderedMessage
 from bot.utils.conversations import History
+from retrieval.answer.citations import streamed_markers
+from retrieval.answer.numbering import SourceNumbering
 from retrieval.errors import BriefbotError
 from retrieval.llm import Completion
 from retrieval.models import Answer, ScoredChunk, Turn
@@ -212,7 +214,7 @@ class Answerer:
         editor: ThrottledEditor[render.Preview] = ThrottledEditor(
             asyncio.get_running_loop(), target.show, render.render_partial
         )
-        feed = PreviewFeed(editor.from_worker)
+        feed = PreviewFeed(editor.from_worker, show_sources=self._preview_sources)
         try:
             options = self._ask_options(request, metering)
             call = asyncio.to_thread(self._ask_with_preview, question, turns, feed, options)
@@ -229,6 +231,8 @@ class Answerer:
         options: dict[str, object] = {}
         if request.article_ids is not None:
             options["article_ids"] = list(request.article_ids)
+        if request.tenants is not None:
+            options["tenants"] = request.tenants
         if metering.on_usage is not None:
             options["on_usage"] = metering.on_usage
         return options
@@ -237,24 +241,30 @@ class Answerer:
         self, question: str, turns: tuple[Turn, ...], feed: PreviewFeed, options: dict[str, object]
     ) -> Answer:
         """In the worker thread: the sources are shown as soon as they are found (when an LLM then
-        streams), then the text as it is written."""
-        on_sources = feed.on_sources if self._preview_sources else None
-        return self._ask(question, history=turns, on_partial=feed.on_partial, on_sources=on_sources, **options)
+        streams), then the text as it is written, its `[n]` as the final answer will show them."""
+        return self._ask(question, history=turns, on_partial=feed.on_partial, on_sources=feed.on_sources, **options)
 
 
 class PreviewFeed:
-    """Worker-thread side of a preview: keeps the latest state and hands snapshots to the editor."""
+    """Worker-thread side of a preview: keeps the latest state and hands snapshots to the editor.
 
-    def __init__(self, publish: Callable[[render.Preview], None]) -> None:
+    The streamed text's markers are rewritten as the final answer's will be (same shapes, unknown
+    numbers dropped), with the numbers of the sources found, so no `[n]` changes at the final edit."""
+
+    def __init__(self, publish: Callable[[render.Preview], None], *, show_sources: bool = True) -> None:
         self._publish = publish
+        self._show_sources = show_sources
+        self._numbers: frozenset[int] | None = None
         self._current = render.Preview()
 
     def on_sources(self, chunks: Sequence[ScoredChunk]) -> None:
-        self._current = replace(self._current, sources=render.preview_sources(chunks))
-        self._publish(self._current)
+        self._numbers = frozenset(a.n for a in SourceNumbering.of(chunks).articles)
+        if self._show_sources:
+            self._current = replace(self._current, sources=render.preview_sources(chunks))
+            self._publish(self._current)
 
     def on_partial(self, text: str) -> None:
-        self._current = replace(self._current, text=text)
+        self._current = replace(self._current, text=streamed_markers(text, self._numbers))
         self._publish(self._current)
 
 
@@ -265,6 +275,7 @@ class AskRequest:
     user_id: int | None = None
     article_ids: tuple[str, ...] | None = None
     notes: tuple[str, ...] = ()
+    tenants: frozenset[str] | None = None  # whose articles may answer (a server's: `bot.utils.tenancy`)
 
 
 @dataclass(frozen=True)
@@ -279,7 +290,8 @@ class Delivered:
 def turn_of(answer: Answer) -> Turn:
     """The turn remembered for follow-ups; `mode` says whether the model wrote the text or it is quoted."""
     text = answer.text.strip() or render.NO_ANSWER_TEXT
-    return Turn(question=answer.question, answer=text, mode=answer.mode)
+    cited = tuple(dict.fromkeys(c.article_id for c in answer.citations))
+    return Turn(question=answer.question, answer=text, mode=answer.mode, article_ids=cited)
 
 
 

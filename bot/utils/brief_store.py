@@ -44,7 +44,8 @@ class BriefStore:
         for story in brief.stories:
             key = story_key(brief, story)
             cited = {c.n for c in story.citations()}
-            own = tuple(s for s in brief.sources if s.n in cited or s.article_id in story.article_ids)
+            own = story.sources or tuple(
+                s for s in brief.sources if s.n in cited or s.article_id in story.article_ids)
             write_atomically(self._path(key), StoredStory(key=key, story=story, sources=own).model_dump_json())
             keys.append(key)
         return keys

@@ -26,6 +26,12 @@ LEAD_SAME_ARTICLE_SIMILARITY_SHARE = 0.5
 SIDE_MIN_SIMILARITY_SHARE = 0.7
 # The article's own "Contradictions" line is given when it is about the question's subject.
 DISPUTE_MIN_SIMILARITY_SHARE = 0.7
+# Which chosen sentence leads: the best by overall score plus how close it is in meaning, how much of the
+# question's terms it covers and whether it states a value of the asked kind (a reason for why); weights
+# from a coarse grid on the dev set, so the first line is the answer, not context.
+LEAD_SIMILARITY_WEIGHT = 0.5
+LEAD_COVERAGE_WEIGHT = 1.0
+LEAD_ASKED_VALUE_WEIGHT = 0.2
 
 _VALUE_KINDS = {QuestionKind.NUMBER: "number", QuestionKind.DATE: "date", QuestionKind.NAME: "name"}
 # Wording that sets one account against another: a second value beside it is a side, not another fact.
@@ -48,6 +54,10 @@ class Scored(Protocol):
     def source(self) -> int: ...
     @property
     def similarity(self) -> float: ...
+    @property
+    def coverage(self) -> float: ...
+    @property
+    def answer_type(self) -> float: ...
 
 
 C = TypeVar("C", bound=Scored)
@@ -90,6 +100,27 @@ def lead_with_asked_fact(ranked: list[C], kind: str, question: str, article_of: 
 
     lead = next((c for c in ranked if about_subject(c) and holds_asked_value(kind, c.sentence, question)), None)
     return ranked if lead is None else [lead, *(c for c in ranked if c is not lead)]
+
+
+def lead_first(
+    chosen: list[C], kind: str, question: str, score: Callable[[C], float], is_dispute_note: Callable[[int], bool]
+) -> list[C]:
+    """The chosen sentences with the one that best answers the question first, fitted to the question's
+    kind: a name for who, a number for how many, a date for when, a reason for why. An article's note that
+    its sources disagree never leads: it states no answer."""
+    if len(chosen) < 2:
+        return chosen
+
+    def states(c: C) -> bool:
+        return bool(asked_values(kind, c.sentence, question)) if kind in _VALUE_KINDS else c.answer_type >= 1.0
+
+    def answers(c: C) -> float:
+        return (score(c) + LEAD_SIMILARITY_WEIGHT * c.similarity + LEAD_COVERAGE_WEIGHT * c.coverage
+                + LEAD_ASKED_VALUE_WEIGHT * states(c))
+
+    pool = [c for c in chosen if not is_dispute_note(c.source)] or chosen
+    lead = max(pool, key=answers)
+    return [lead, *(c for c in chosen if c is not lead)]
 
 
 def two_sides(

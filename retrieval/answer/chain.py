@@ -23,6 +23,7 @@ import prompts
 from retrieval.answer.citations import escape_source_text, format_sources_for_prompt, map_citations
 from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.support import Evidence, SupportChecker, Verdict, checkable, claim_of
+from retrieval.claims.disagreements import NOTICE_PREFIX
 from retrieval.errors import LLMUnavailableError
 from retrieval.llm import ChatClient, Completion
 from retrieval.models import Answer, Chunk, Citation, ScoredChunk, Turn
@@ -44,7 +45,7 @@ MAX_HISTORY_TURNS = 3
 MAX_HISTORY_CHARS = 1_000  # per question or answer, so history cannot crowd out the sources
 MAX_ANSWER_SENTENCES = 6
 # The line `retrieval.claims.disagreements.describe` appends for sources that disagree: quoted values.
-_DISAGREEMENT_LINE = re.compile(r"\s*Sources disagree on ")
+_DISAGREEMENT_LINE = re.compile(r"\s*" + re.escape(NOTICE_PREFIX))
 QUOTED_ONLY_REPLY = "(My answer quoted the sources shown in your message.)"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from retrieval.answer.numbering import SourceNumbering
 from retrieval.models import Citation
@@ -83,13 +83,25 @@ def map_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[
     """Keep markers that point to a known source, drop the rest; numbers are never changed, so the
     text reads as it streamed. The citations used come back in number order."""
     by_n = {c.n: c for c in citations}
+    mapped, used = _rewrite_markers(text, lambda n: n in by_n)
+    return mapped, tuple(by_n[n] for n in sorted(used))
+
+
+def streamed_markers(text: str, known: Collection[int] | None = None) -> str:
+    """Text still being written, with its markers as the final answer will show them: the same shapes
+    rewritten to `[n]`, the same unknown numbers dropped (all kept while the sources are not known yet),
+    so a number never changes between the streamed edit and the final message."""
+    return _rewrite_markers(text, (lambda n: n > 0) if known is None else known.__contains__)[0]
+
+
+def _rewrite_markers(text: str, is_known: Callable[[int], bool]) -> tuple[str, set[int]]:
     used: set[int] = set()
 
     def rewrite(match: re.Match[str]) -> str:
         ids = _parse_group(match.group(1))
         if ids is None:
             return match.group(0)
-        kept = list(dict.fromkeys(n for n in ids if n in by_n))
+        kept = list(dict.fromkeys(n for n in ids if is_known(n)))
         if not kept:
             return ""
         used.update(kept)
@@ -98,5 +110,4 @@ def map_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[
 
     text = _ALTERNATE_CITATION.sub(lambda m: f"[{m.group(1) or m.group(2)}]", text)
     mapped = _BRACKET_GROUP.sub(rewrite, text)
-    mapped = ADJACENT_REPEATS.sub(r"\1", mapped)  # "[1][1]", not a link label
-    return mapped, tuple(by_n[n] for n in sorted(used))
+    return ADJACENT_REPEATS.sub(r"\1", mapped), used  # "[1][1]", not a link label

@@ -7,19 +7,19 @@ the question asks for: a name for "who", a number for "how many") rather than on
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import Stemmer
 from langchain_core.embeddings import Embeddings
 
-from retrieval.answer.asked_fact import lead_with_asked_fact, two_sides
+from retrieval.answer.asked_fact import asked_values, lead_first, lead_with_asked_fact, two_sides
 from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.question_kinds import answer_type_match, question_kind
+from retrieval.answer.sentence_vectors import SENTENCE_VECTORS
+from retrieval.claims.values import compatible
 from retrieval.models import Answer, Citation, ScoredChunk
 from retrieval.text.instructions import is_instruction
 from retrieval.text.markers import marker
@@ -29,7 +29,6 @@ REFUSAL_TEXT = "I couldn't find this in my sources."
 MIN_SENTENCE_CHARS = 25
 MAX_SENTENCE_CHARS = 600
 MAX_SENTENCES_PER_CHUNK = 40
-SENTENCE_CACHE_ENTRIES = 20_000  # ~30 MB of 384-dim float32 vectors; the same chunks come back often
 # How a sentence is chosen: weights of parts in [0, 1], from a coarse grid on the dev set (similarity
 # dominates; the other parts each moved answer accuracy by a point or two).
 SIMILARITY_WEIGHT = 0.55
@@ -41,6 +40,12 @@ LENGTH_SATURATION_CHARS = 300
 RESTATING_PENALTY = 0.15  # a sentence that adds (almost) nothing beyond the question's own words
 RESTATING_NOVELTY = 0.25  # share of new content words under which a sentence only restates
 SECONDARY_SENTENCE_FLOOR = 0.6  # a 2nd/3rd sentence needs this share of the best score and evidence
+# Two sentences say the same thing (an article's body sentence and its own key-point bullet, one outlet's
+# copy of another's) when their meaning is this close, or when most of the shorter one's words are in
+# the other: the answer then gives only the first.
+NEAR_DUPLICATE_COSINE = 0.9
+NEAR_DUPLICATE_WORD_JACCARD = 0.7
+NEAR_DUPLICATE_WORD_CONTAINMENT = 0.8
 # Whether to answer at all: evidence of the best sentence (see `evidence_score`), compared with
 # `Settings.refusal_threshold` (0.38 recommended: answer accuracy is flat up to it and false refusals stay at
 # 0.16 on the dev set; from 0.40 on they climb fast).
@@ -70,6 +75,7 @@ class _Candidate:
     coverage: float
     answer_type: float
     restating: bool
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32), compare=False, repr=False)
 
     def score(self, n_sources: int) -> float:
         """How likely this sentence is to hold the answer, relative to the other candidates."""
@@ -122,17 +128,29 @@ def answer_and_evidence(
 
     by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
     ranked = lead_with_asked_fact(by_score, kind, question, article_of)
-    chosen = _pick(ranked, len(sources), max_sentences)
-    forced = two_sides(
-        chosen[0], ranked, kind, question, article_of, lambda i: sources[i].chunk.kind == "contradiction"
-    )
-    if ranked[0] is not by_score[0]:  # the lead holds the asked value; the best match still gives context
-        forced.append(by_score[0])
-    if forced:  # both sides right after the lead; the rest as room allows
-        forced = list(dict.fromkeys(c for c in forced if c is not chosen[0]))
-        rest = [c for c in chosen[1:] if c not in forced]
-        chosen = [chosen[0], *forced, *rest][: max(max_sentences, 1 + len(forced))]
-    return _compose(question, chosen, sources), evidence_score(candidates)
+    def is_note(i: int) -> bool:
+        return sources[i].chunk.kind == "contradiction"
+
+    chosen = lead_first(_pick(ranked, len(sources), max_sentences, question), kind, question,
+                        lambda c: c.score(len(sources)), is_note)
+    sides = two_sides(chosen[0], ranked, kind, question, article_of, is_note)
+    context = [by_score[0]] if ranked[0] is not by_score[0] else []  # the lead holds the asked value
+    given = _after_lead(chosen, sides, context, max_sentences, question)
+    return _compose(question, given, sources), evidence_score(candidates)
+
+
+def _after_lead(
+    chosen: list[_Candidate], sides: list[_Candidate], context: list[_Candidate], limit: int, question: str
+) -> list[_Candidate]:
+    """The lead, then both sides of a dispute, then the best match for context, then the rest as room
+    allows (at most `limit` in all); nothing that repeats a sentence already given."""
+    lead, given = chosen[0], [chosen[0]]
+    for candidate in [*dict.fromkeys(sides), *context, *chosen[1:]]:
+        if candidate is lead or candidate in given:
+            continue
+        if candidate in sides or not _repeats(candidate, given, question):
+            given.append(candidate)
+    return given[:limit]
 
 
 def refusal(question: str) -> Answer:
@@ -149,7 +167,7 @@ def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: E
     pairs = [(i, s) for i, src in enumerate(sources) for s in _sentences(src.chunk.text)]
     if not pairs:
         return []
-    vectors = _SENTENCE_VECTORS.embed(embeddings, [s for _, s in pairs])
+    vectors = SENTENCE_VECTORS.embed(embeddings, [s for _, s in pairs])
     query = np.asarray(embeddings.embed_query(question), dtype=np.float32)
     similarities = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-9, None)
     terms = _weighted_terms(question)
@@ -163,40 +181,13 @@ def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: E
             coverage=_coverage(terms, sentence),
             answer_type=answer_type_match(kind, sentence, question),
             restating=_novelty(sentence, question_stems) < RESTATING_NOVELTY,
+            vector=vectors[j],
         )
         for j, (i, sentence) in enumerate(pairs)
     ]
 
 
-class _SentenceVectors:
-    """A bounded, thread-safe cache of sentence vectors per embedder: popular chunks are not re-embedded."""
-
-    def __init__(self, max_entries: int) -> None:
-        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-
-    def embed(self, embeddings: Embeddings, sentences: list[str]) -> np.ndarray:
-        model = str(getattr(embeddings, "model_id", type(embeddings).__qualname__))
-        with self._lock:
-            known = {s: self._vectors[(model, s)] for s in sentences if (model, s) in self._vectors}
-            for sentence in known:
-                self._vectors.move_to_end((model, sentence))
-        missing = [s for s in dict.fromkeys(sentences) if s not in known]
-        if missing:  # one batch, outside the lock
-            fresh = embeddings.embed_documents(missing)
-            known |= {s: np.asarray(v, dtype=np.float32) for s, v in zip(missing, fresh, strict=True)}
-            with self._lock:
-                self._vectors.update(((model, s), known[s]) for s in missing)
-                while len(self._vectors) > self._max_entries:
-                    self._vectors.popitem(last=False)
-        return np.stack([known[s] for s in sentences])
-
-
-_SENTENCE_VECTORS = _SentenceVectors(SENTENCE_CACHE_ENTRIES)
-
-
-def _pick(ranked: list[_Candidate], n_sources: int, limit: int) -> list[_Candidate]:
+def _pick(ranked: list[_Candidate], n_sources: int, limit: int, question: str) -> list[_Candidate]:
     """The best sentences, one per chunk (more sources, more chances), each nearly as likely and as
     relevant as the best one, and no two saying the same thing."""
     score_floor = max(c.score(n_sources) for c in ranked) * SECONDARY_SENTENCE_FLOOR
@@ -207,19 +198,41 @@ def _pick(ranked: list[_Candidate], n_sources: int, limit: int) -> list[_Candida
             break  # the first one leads whatever its score: it may hold the asked value
         if any(c.source == candidate.source for c in chosen):
             continue
-        if chosen and (candidate.evidence < evidence_floor or _repeats(candidate.sentence, chosen)):
+        if chosen and (candidate.evidence < evidence_floor or _repeats(candidate, chosen, question)):
             continue
         chosen.append(candidate)
     return chosen
 
 
-def _repeats(sentence: str, chosen: list[_Candidate]) -> bool:
-    words = set(_stems(sentence))
+def _repeats(candidate: _Candidate, chosen: Sequence[_Candidate], question: str) -> bool:
+    """Does `candidate` say what a chosen sentence already says (see NEAR_DUPLICATE_*)?"""
+    kind = question_kind(question)
+    words = set(_stems(candidate.sentence))
     for other in chosen:
+        if _values_differ(candidate.sentence, other.sentence, kind, question):
+            continue  # two accounts of one fact (40,000 against 15,000) are both given
         other_words = set(_stems(other.sentence))
-        if words and len(words & other_words) / len(words | other_words) >= 0.7:
+        shared = len(words & other_words)
+        if words and other_words and (
+            shared / len(words | other_words) >= NEAR_DUPLICATE_WORD_JACCARD
+            or shared / min(len(words), len(other_words)) >= NEAR_DUPLICATE_WORD_CONTAINMENT
+        ):
+            return True
+        if _cosine(candidate.vector, other.vector) >= NEAR_DUPLICATE_COSINE:
             return True
     return False
+
+
+def _values_differ(left: str, right: str, kind: str, question: str) -> bool:
+    """Do the two sentences give different values of the asked kind (40,000 against 15,000)?"""
+    left_values, right_values = asked_values(kind, left, question), asked_values(kind, right, question)
+    return bool(left_values and right_values) and not any(compatible(v, w) for v in left_values for w in right_values)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size == 0 or a.shape != b.shape:
+        return 0.0
+    return float(a @ b / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-9))
 
 
 def _compose(question: str, chosen: list[_Candidate], sources: Sequence[ScoredChunk]) -> Answer:

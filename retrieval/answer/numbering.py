@@ -54,6 +54,22 @@ class SourceNumbering:
         return tuple(a.citation() for a in self.articles)
 
 
+def in_story_order(found: Sequence[ScoredChunk], article_ids: Sequence[str], k: int) -> list[ScoredChunk]:
+    """A story's own retrieved chunks, ordered so that numbering by first appearance gives each article
+    the number the story gave it (`article_ids[i]` is `[i + 1]`, as the brief numbers a story): every
+    found article's best chunk first, in story order, then the rest by rank; at most `k` chunks, or one
+    per found article if there are more. (An article the search did not find at all leaves a gap the
+    numbers after it close; a story's few articles are searched 100 deep, so that is rare.)"""
+    rank = {article_id: i for i, article_id in enumerate(dict.fromkeys(article_ids))}
+    best: dict[str, int] = {}
+    for i, scored in enumerate(found):
+        if scored.chunk.article_id in rank:
+            best.setdefault(scored.chunk.article_id, i)
+    leads = sorted(best.values(), key=lambda i: rank[found[i].chunk.article_id])
+    rest = [i for i, s in enumerate(found) if s.chunk.article_id in rank and i not in set(leads)]
+    return [found[i] for i in (leads + rest)[: max(k, len(leads))]]
+
+
 def cite_disagreements(
     answer: Answer, disagreements: Sequence[Disagreement], numbering: SourceNumbering
 ) -> Answer:

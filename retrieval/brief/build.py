@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
+from retrieval.brief.boilerplate import BoilerplateModel, learnt_from
 from retrieval.brief.extractive import extractive_story, split_sides
 from retrieval.brief.llm import llm_story
 from retrieval.brief.models import Brief, check_quotes
@@ -48,30 +49,35 @@ def build_brief(
     topic: str | None = None,
     embeddings: Embeddings,
     chat: ChatClient | None = None,
+    boilerplate: BoilerplateModel | None = None,
 ) -> Brief:
-    """The brief of the window before `as_of`: stories by coverage then recency, every point cited."""
+    """The brief of the window before `as_of`: stories by coverage then recency, every point cited.
+
+    Each story numbers its own sources from [1]. `boilerplate` is what the outlets repeat (learnt from
+    the window's articles alone when not given): never a summary or a key point.
+    """
     vectors = CachedEmbeddings(embeddings)
     chosen = in_window(articles, as_of, window_hours)
     if topic and topic.strip() and chosen:
         chosen = on_topic(chosen, topic.strip(), vectors)
     groups = group_stories(chosen, vectors)[:MAX_STORIES]
-    numbering = Numbering()
+    furniture = boilerplate or learnt_from(chosen)
+    stories, notes, used_llm, by_id = [], [], False, {}
     for group in groups:
-        for article in group.articles:
-            numbering.add(article)
-    stories, notes, used_llm = [], [], False
-    for group in groups:
+        numbering = Numbering.of(group.articles)
         story = None
         if chat is not None:
             story, note = llm_story(group, numbering, chat)
             used_llm = used_llm or story is not None
             notes.extend([note] if note else [])
-        stories.append(story or extractive_story(group, numbering, vectors))
+        story = story or extractive_story(group, numbering, vectors, furniture)
+        stories.append(story.model_copy(update={"sources": numbering.sources()}))
+        by_id.update(numbering.articles)
     brief = Brief(
-        as_of=as_of, window_hours=window_hours, topic=topic, stories=tuple(stories), sources=numbering.sources(),
+        as_of=as_of, window_hours=window_hours, topic=topic, stories=tuple(stories),
         mode="llm" if used_llm else "extractive", note=" ".join(dict.fromkeys(notes)) or None,
     )
-    broken = check_quotes(brief, numbering.articles)
+    broken = check_quotes(brief, by_id)
     if broken:
         raise ValueError(f"{len(broken)} citation quote(s) are not in their article")
     return brief

@@ -1,4 +1,9 @@
-"""The extractive story: a summary, MMR key points and the disagreements `contradictions` finds, all cited."""
+"""The extractive story: a summary, MMR key points and the disagreements `contradictions` finds, all cited.
+
+A summary and a key point are sentences that state news on their own: never an outlet's learnt
+boilerplate, an intro (podcast, editor's note, byline), or a fragment that leans on the sentence
+before it ("That kind of success…").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.brief.boilerplate import BoilerplateModel, is_intro
 from retrieval.brief.models import ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.brief.stories import (
     MAX_ARTICLES_PER_STORY,
@@ -23,7 +29,9 @@ from retrieval.text.instructions import is_instruction, news_sentences
 from retrieval.text.sentences import split_sentences
 
 MIN_POINT_CHARS = 40
-MAX_POINT_CHARS = 400
+MAX_POINT_CHARS = 240  # a key point is short; longer sentences are quote walls
+MAX_SUMMARY_CHARS = 420  # the second summary sentence only while both fit
+MIN_POINT_WORDS = 6
 MMR_LAMBDA = 0.7  # weight of centrality against novelty
 SAME_SENTENCE_COSINE = 0.9  # another outlet's sentence this close says the same: cite it too
 SIDE_SUPPORT_COSINE = 0.55
@@ -32,6 +40,13 @@ SUMMARY_SENTENCES = 2
 
 _SENTENCE_END = re.compile(r"[.!][\"'”’)]*$")  # a statement: questions and teasers are not key points
 _SIDES = re.compile(r"^(?:while|whereas|although|though)\s+(?P<a>.+?),\s+(?P<b>.+)$", re.IGNORECASE)
+_LEANS_BACK = frozenset(
+    """it its he she they them his her their but and so yet also still such then which or nor plus however
+    meanwhile instead thus hence otherwise likewise besides anyway""".split()  # noqa: SIM905 - a word list
+)
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+_TIME_WORDS = frozenset({"week", "weekend", "year", "month", "morning", "afternoon", "evening", "season", "spring",
+                         "summer", "fall", "autumn", "winter", "time", "day", "is", "was"})
 _SIDE_BREAK = re.compile(r";\s+|,?\s+(?:but|while|whereas)\s+|,\s+however,\s+", re.IGNORECASE)
 
 
@@ -42,12 +57,13 @@ class _Sentence:
     from_briefing: bool = False
 
 
-def extractive_story(group: StoryGroup, numbering: Numbering, vectors: CachedEmbeddings) -> Story:
+def extractive_story(
+    group: StoryGroup, numbering: Numbering, vectors: CachedEmbeddings, boilerplate: BoilerplateModel | None = None
+) -> Story:
+    furniture = boilerplate or BoilerplateModel()
     central = group.articles[0]
-    sentences = news_sentences(central.text)
-    summary = [s for s in sentences if len(s) >= MIN_POINT_CHARS][:SUMMARY_SENTENCES]
-    summary = summary or sentences[:1] or [central.title]
-    pool = [c for c in _candidates(group) if c.text not in summary]
+    summary = _summary(central, furniture)
+    pool = [c for c in _candidates(group, furniture) if c.text not in summary]
     return Story(
         headline=headline(central),
         summary=" ".join(summary),
@@ -63,19 +79,50 @@ def extractive_story(group: StoryGroup, numbering: Numbering, vectors: CachedEmb
     )
 
 
-def _candidates(group: StoryGroup) -> list[_Sentence]:
+def _summary(central: Article, furniture: BoilerplateModel) -> list[str]:
+    """The central article's first one or two sentences that state the news on their own."""
+    sentences = news_sentences(central.text)
+    fit = [s for s in sentences if len(s) >= MIN_POINT_CHARS and _news(central, s, furniture)]
+    summary = fit[:1]
+    if len(fit) > 1 and len(fit[0]) + len(fit[1]) < MAX_SUMMARY_CHARS and _stands_alone(fit[1]):
+        summary.append(fit[1])
+    fallback = [s for s in sentences if not _boilerplate(central, s, furniture)][:1]
+    return summary or fallback or sentences[:1] or [central.title]
+
+
+def _candidates(group: StoryGroup, furniture: BoilerplateModel | None = None) -> list[_Sentence]:
+    furniture = furniture or BoilerplateModel()
     found: list[_Sentence] = []
     for article in group.articles[:MAX_ARTICLES_PER_STORY]:
         found.extend(_Sentence(article, line, True) for line in article.key_points if not is_instruction(line))
         sentences = split_sentences(article.text)[:MAX_SENTENCES_PER_ARTICLE]
-        found.extend(_Sentence(article, s) for s in sentences if _point_like(s))
+        found.extend(_Sentence(article, s) for s in sentences if _point_like(s) and _news(article, s, furniture))
     return [c for c in found if c.text]
 
 
 def _point_like(sentence: str) -> bool:
-    """A whole sentence of reasonable length: not a link teaser or a headline run into the text."""
+    """A whole, short sentence: not a link teaser, a headline run into the text, or a quote wall."""
     return (MIN_POINT_CHARS <= len(sentence) <= MAX_POINT_CHARS and bool(_SENTENCE_END.search(sentence))
-            and not is_instruction(sentence))
+            and len(sentence.split()) >= MIN_POINT_WORDS and not is_instruction(sentence))
+
+
+def _boilerplate(article: Article, sentence: str, furniture: BoilerplateModel) -> bool:
+    return is_intro(sentence) or any(furniture.is_boilerplate(o, sentence) for o in {article.outlet, *article.outlets})
+
+
+def _news(article: Article, sentence: str, furniture: BoilerplateModel) -> bool:
+    """Reads as news on its own: not the outlet's furniture, not an intro, not leaning on what came before."""
+    return not _boilerplate(article, sentence, furniture) and _stands_alone(sentence)
+
+
+def _stands_alone(sentence: str) -> bool:
+    """Not a fragment that needs the previous sentence: "That kind of success…", "But he said…"."""
+    words = re.findall(r"[\w'’]+", sentence.lower())
+    if not words or sentence.rstrip().endswith(("…", "...")):
+        return False
+    if words[0] in _LEANS_BACK:
+        return False
+    return not (words[0] in _DEMONSTRATIVES and (len(words) < 2 or words[1] not in _TIME_WORDS))
 
 
 def _key_points(

@@ -58,6 +58,12 @@ class Story(Frozen):
     single_source: bool
     article_ids: tuple[str, ...]
     latest: date | None = None
+    sources: tuple[BriefSource, ...] = ()  # the story's own numbered articles: its `[n]` count from 1
+
+    @property
+    def article_count(self) -> int:
+        """How many articles the story merges: what its coverage line says."""
+        return len(self.article_ids)
 
     @model_validator(mode="after")
     def _coverage_matches_outlets(self) -> Story:
@@ -75,6 +81,8 @@ class Story(Frozen):
 
 
 class Brief(Frozen):
+    """A brief; a story with its own `sources` is numbered on its own, else it cites `Brief.sources`."""
+
     as_of: datetime
     window_hours: int
     topic: str | None = None
@@ -85,10 +93,9 @@ class Brief(Frozen):
 
     @model_validator(mode="after")
     def _every_citation_resolves(self) -> Brief:
-        numbered = {source.n: source for source in self.sources}
-        if sorted(numbered) != list(range(1, len(self.sources) + 1)):
-            raise ValueError("sources must be numbered 1..N")
+        _numbered_from_one(self.sources)
         for story in self.stories:
+            numbered = _numbered_from_one(story.sources or self.sources)
             for citation in story.citations():
                 source = numbered.get(citation.n)
                 if source is None or source.article_id != citation.article_id:
@@ -100,6 +107,17 @@ class Brief(Frozen):
     def citations(self) -> Iterator[Citation]:
         for story in self.stories:
             yield from story.citations()
+
+    def all_sources(self) -> tuple[BriefSource, ...]:
+        """Every numbered source of the brief: the brief's own, then each story's."""
+        return (*self.sources, *(s for story in self.stories for s in story.sources))
+
+
+def _numbered_from_one(sources: tuple[BriefSource, ...]) -> dict[int, BriefSource]:
+    numbered = {source.n: source for source in sources}
+    if sorted(numbered) != list(range(1, len(sources) + 1)):
+        raise ValueError("sources must be numbered 1..N")
+    return numbered
 
 
 def normalise_space(text: str) -> str:

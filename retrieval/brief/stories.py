@@ -21,7 +21,7 @@ STORY_MIN_COSINE = 0.62  # title+lead of two articles this close: the same story
 TOPIC_MIN_COSINE = 0.35
 MAX_ARTICLES_PER_STORY = 8
 MAX_SENTENCES_PER_ARTICLE = 14
-MAX_KEY_POINTS = 5
+MAX_KEY_POINTS = 3  # a digest: a few clean points, not a quote wall
 LEAD_SENTENCES = 2
 MAX_HEADLINE_CHARS = 120
 _TITLE_SUFFIX = re.compile(r"\s+(?:[|–—]|-)\s+[^|–—-]{2,40}$")
@@ -71,11 +71,18 @@ class StoryGroup:
 
 @dataclass
 class Numbering:
-    """Brief-wide source numbers, given in story order."""
+    """A story's source numbers: its articles in story order, the central one [1]."""
 
     numbers: dict[str, int] = field(default_factory=dict)
     articles: dict[str, Article] = field(default_factory=dict)
     _chunks: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, articles: Sequence[Article]) -> Numbering:
+        numbering = cls()
+        for article in articles:
+            numbering.add(article)
+        return numbering
 
     def add(self, article: Article) -> int:
         if article.id not in self.numbers:

@@ -6,12 +6,16 @@ import re
 from dataclasses import dataclass
 
 from retrieval.claims.alignment import Statement, differing_regions
+from retrieval.claims.topics import short_topic
 from retrieval.claims.values import STOP_WORDS, Value, compatible, name_key
 
 COUNT_ALIGN_MIN_COSINE = 0.7  # reworded statements must be this close before their counts are compared
 MAX_REGION_TOKENS = 8  # a differing span longer than this is a rewrite, not one swapped fact
 MAX_NEGATION_REGION_TOKENS = 3
-TOPIC_CONTEXT_WORDS = 8
+# "100 days away", "two hours before liftoff": a count relative to when it was written, not a fact to compare
+_RELATIVE_TIME = re.compile(
+    r"\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+(?:away|ago|left|before|after|from now|until|later)\b"
+)
 
 _NEGATIONS = frozenset({"not", "no", "never", "n't", "none", "neither", "nor", "without"})
 _AUXILIARIES = frozenset(
@@ -49,12 +53,18 @@ class Clash:
 def clashes_between(left: Statement, right: Statement, cosine: float) -> list[Clash]:
     """What one aligned pair disagrees on; nothing if it differs in more than one fact (another event)."""
     found = []
-    for i1, i2, j1, j2 in differing_regions(left, right) or ():
-        if max(i2 - i1, j2 - j1) > MAX_REGION_TOKENS:
-            continue
-        clash = _value_clash(left, right, (i1, i2), (j1, j2)) or _negation_clash(left, right, (i1, i2), (j1, j2))
+    regions = differing_regions(left, right) or []
+    unexplained = 0  # differing spans holding a value that is not the clash: another event, not a swap
+    for i1, i2, j1, j2 in regions:
+        clash = None
+        if max(i2 - i1, j2 - j1) <= MAX_REGION_TOKENS:
+            clash = _value_clash(left, right, (i1, i2), (j1, j2)) or _negation_clash(left, right, (i1, i2), (j1, j2))
         if clash:
             found.append(clash)
+        elif _holds_value(left, _span(left, i1, i2)) or _holds_value(right, _span(right, j1, j2)):
+            unexplained += 1
+    if found and unexplained:
+        return []
     if not found and cosine >= COUNT_ALIGN_MIN_COSINE:
         found = _count_clashes(left, right)
     slots = {(clash.left[1], clash.right[1]) for clash in found}
@@ -64,6 +74,8 @@ def clashes_between(left: Statement, right: Statement, cosine: float) -> list[Cl
 def _count_clashes(left: Statement, right: Statement) -> list[Clash]:
     """Reworded statements that count the same thing differently: "12 people died" / "killed 20 people"."""
     left_counts, right_counts = _counted(left), _counted(right)
+    if not _same_setting(left, right, {*left_counts.values(), *right_counts.values()}):
+        return []
     found = []
     for noun, value in left_counts.items():
         other = right_counts.get(noun)
@@ -72,8 +84,23 @@ def _count_clashes(left: Statement, right: Statement) -> list[Clash]:
         if any(compatible(value, v) for v in right.values) or any(compatible(other, v) for v in left.values):
             continue
         found.append(Clash("number", (left.source, f"{_text(left, value)} {noun}", value),
-                            (right.source, f"{_text(right, other)} {noun}", other), f"the number of {noun}"))
+                            (right.source, f"{_text(right, other)} {noun}", other),
+                            short_topic("number", left, right, noun)))
     return found
+
+
+def _same_setting(left: Statement, right: Statement, counted: set[Value]) -> bool:
+    """Reworded statements count the same event only if no other value of theirs conflicts: "Category 1
+    on Wednesday" and "Category 2 late Thursday" are two moments, "Voyager 1" and "Voyager 2" two probes."""
+    def others(statement: Statement) -> list[Value]:
+        return [v for v in statement.values if v not in counted and not (v.kind == "name" and v.start == 0)]
+
+    mine, theirs = others(left), others(right)
+    for a in mine:
+        same_kind = [b for b in theirs if b.kind == a.kind]
+        if same_kind and not any(compatible(a, b) for b in same_kind):
+            return False
+    return True
 
 
 def _counted(statement: Statement) -> dict[str, Value]:
@@ -84,7 +111,7 @@ def _counted(statement: Statement) -> dict[str, Value]:
         if value.kind != "number":
             continue
         after = re.match(r"\s+([a-z]{3,})", statement.text[value.end :])
-        if after and after.group(1) not in STOP_WORDS:
+        if after and after.group(1) not in STOP_WORDS and not _RELATIVE_TIME.match(statement.text[value.end :]):
             noun = after.group(1)
             counts.pop(noun, None) if noun in seen else counts.setdefault(noun, value)
             seen.add(noun)
@@ -102,6 +129,10 @@ def _span(statement: Statement, start: int, end: int) -> tuple[int, int]:
         return tokens[start].start, tokens[end - 1].end
     position = tokens[start].start if start < len(tokens) else len(statement.text)
     return position, position
+
+
+def _holds_value(statement: Statement, span: tuple[int, int]) -> bool:
+    return span[0] < span[1] and bool(_overlapping(statement, span))
 
 
 def _overlapping(statement: Statement, span: tuple[int, int]) -> list[Value]:
@@ -127,7 +158,7 @@ def _value_clash(left: Statement, right: Statement, li: tuple[int, int], ri: tup
             kind,
             (left.source, _surface(left.text, left_span, lv), lv[0]),
             (right.source, _surface(right.text, right_span, rv), rv[0]),
-            _topic(left, li),
+            short_topic(kind, left, right),
         )
     return None
 
@@ -169,13 +200,5 @@ def _negation_clash(left: Statement, right: Statement, li: tuple[int, int], ri: 
     antonyms = len(content_a) == len(content_b) == 1 and frozenset(content_a | content_b) in _ANTONYMS
     if not (negated or antonyms):
         return None
-    return Clash("negation", (left.source, left.text, None), (right.source, right.text, None), _topic(left, li))
-
-
-def _topic(statement: Statement, region: tuple[int, int]) -> str:
-    """The words just before the differing span: what the statements are about."""
-    before = statement.tokens[max(0, region[0] - TOPIC_CONTEXT_WORDS) : region[0]]
-    if before:
-        return f"“{statement.text[before[0].start : before[-1].end]} …”"
-    after = statement.tokens[region[1] : region[1] + TOPIC_CONTEXT_WORDS]
-    return f"“… {statement.text[after[0].start : after[-1].end]}”" if after else "this point"
+    return Clash("negation", (left.source, left.text, None), (right.source, right.text, None),
+                 short_topic("negation", left, right))

@@ -12,16 +12,19 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from langchain_core.embeddings import Embeddings
 
-from retrieval.claims.alignment import aligned_by_embedding, candidate_pairs, statements_of
+from retrieval.claims.alignment import Statement, aligned_by_embedding, candidate_pairs, statements_of
 from retrieval.claims.clashes import Clash, clashes_between
+from retrieval.claims.entities import is_entity, same_entity
 from retrieval.claims.values import STOP_WORDS, Value, compatible, find_values
 from retrieval.models import Answer, Disagreement, ScoredChunk
 from retrieval.text.markers import markers
 
 __all__ = [
+    "NOTICE_PREFIX",
     "attach_disagreements",
     "compatible",
     "describe",
@@ -32,6 +35,11 @@ __all__ = [
 ]
 
 MAX_DISAGREEMENTS = 3
+NOTICE_PREFIX = "Sources disagree on "  # every notice line starts so; renderers and history look for it
+MAX_DAYS_APART = 45  # coverage of one event is this close in time; further apart, it is another year's fact
+# In a question's answer, both statements must name this many of the question's own words (its subject).
+MIN_SUBJECT_TERMS = 1
+_QUESTION_WORDS = frozenset({"many", "much", "whom", "whose", "kind", "type", "name", "called", "according"})
 _WH_KIND = (
     (re.compile(r"\b(when|date|what (day|year|month)|which (day|year))\b", re.I), "date"),
     (re.compile(r"\b(how (many|much)|what (number|percentage|share|amount)|revenue|cost|price)\b", re.I),
@@ -46,16 +54,23 @@ def find_disagreements(
 ) -> tuple[Disagreement, ...]:
     """Facts on which the sources disagree; citation numbers are 1-based positions in `sources`."""
     texts = [(s.chunk.text, s.chunk.article_id) for s in sources]
-    return find_disagreements_in_texts(question, texts, embeddings)
+    return find_disagreements_in_texts(question, texts, embeddings, [s.chunk.published for s in sources])
 
 
 def find_disagreements_in_texts(
-    question: str | None, texts: Sequence[tuple[str, str]], embeddings: Embeddings
+    question: str | None,
+    texts: Sequence[tuple[str, str]],
+    embeddings: Embeddings,
+    published: Sequence[date | None] | None = None,
 ) -> tuple[Disagreement, ...]:
-    """Like `find_disagreements` over (text, group) pairs: texts of one group never disagree."""
+    """Like `find_disagreements` over (text, group) pairs: texts of one group never disagree, nor do
+    texts published more than `MAX_DAYS_APART` apart (last year's figure is another fact)."""
     statements = [s for i, (text, group) in enumerate(texts, 1) for s in statements_of(i, group, text)]
     focus = _Focus.of(question)
-    pairs = candidate_pairs(statements)
+    days = list(published or [None] * len(texts))
+    pairs = [(a, b) for a, b in candidate_pairs(statements)
+             if _close_in_time(days[statements[a].source - 1], days[statements[b].source - 1])
+             and focus.covers(statements[a]) and focus.covers(statements[b])]
     if not pairs:
         return ()
     aligned = aligned_by_embedding(statements, pairs, embeddings)
@@ -63,10 +78,30 @@ def find_disagreements_in_texts(
         clash
         for a, b, cosine in aligned
         for clash in clashes_between(statements[a], statements[b], cosine)
-        if focus.wants(clash)
+        if focus.wants(clash) and not _rewording(clash, embeddings)
     ]
     source_texts = {i: text for i, (text, _) in enumerate(texts, 1)}
-    return _group(clashes, source_texts, question)
+    return _group(clashes, source_texts)
+
+
+def _opens_sentence(side: tuple[int, str, Value | None]) -> bool:
+    """One capitalised word opening the sentence ("Other", "Nicknamed", "Can't"): no entity to compare."""
+    value = side[2]
+    return value is not None and value.start == 0 and " " not in side[1].strip()
+
+
+def _close_in_time(left: date | None, right: date | None) -> bool:
+    return left is None or right is None or abs((left - right).days) <= MAX_DAYS_APART
+
+
+def _rewording(clash: Clash, embeddings: Embeddings) -> bool:
+    """Two names that are one entity in other words, or that are no entity (a credit, a weekday)."""
+    if clash.kind != "name":
+        return False
+    left, right = clash.left[1], clash.right[1]
+    if not (is_entity(left) and is_entity(right)) or _opens_sentence(clash.left) or _opens_sentence(clash.right):
+        return True
+    return same_entity(left, right, embeddings)
 
 
 def attach_disagreements(
@@ -83,7 +118,7 @@ def attach_disagreements(
 def describe(disagreement: Disagreement) -> str:
     """`Sources disagree: X, says [1][3]; Y, says [2].`"""
     sides = "; ".join(f"{says}, say {markers(numbers)}" for says, numbers in disagreement.sides)
-    return f"Sources disagree on {disagreement.topic}: {sides}."
+    return f"{NOTICE_PREFIX}{disagreement.topic}: {sides}."
 
 
 def question_kind(question: str) -> str | None:
@@ -107,8 +142,14 @@ class _Focus:
     def of(cls, question: str | None) -> _Focus:
         if not question:
             return cls()
-        terms = frozenset(t.lower() for t in re.findall(r"\w+", question) if t.lower() not in STOP_WORDS)
+        terms = frozenset(t.lower() for t in re.findall(r"\w+", question)
+                          if t.lower() not in STOP_WORDS and t.lower() not in _QUESTION_WORDS)
         return cls(question_kind(question), terms, tuple(find_values(question)))
+
+    def covers(self, statement: Statement) -> bool:
+        """The statement is about the question's subject: it names enough of the question's words."""
+        needed = min(MIN_SUBJECT_TERMS, len(self.terms))
+        return len({t.norm for t in statement.tokens} & self.terms) >= needed
 
     def wants(self, clash: Clash) -> bool:
         if self.kind is None:
@@ -141,7 +182,7 @@ class _Side:
         return min(self.surfaces.items(), key=lambda item: (-item[1], len(item[0])))[0]
 
 
-def _group(clashes: list[Clash], source_texts: dict[int, str], question: str | None) -> tuple[Disagreement, ...]:
+def _group(clashes: list[Clash], source_texts: dict[int, str]) -> tuple[Disagreement, ...]:
     sides: list[_Side] = []
     edges: list[tuple[int, int, str]] = []
     for clash in clashes:
@@ -158,7 +199,7 @@ def _group(clashes: list[Clash], source_texts: dict[int, str], question: str | N
             continue
         found.append(
             Disagreement(
-                topic=question.strip().rstrip("?") if question else topic,
+                topic=topic,
                 sides=tuple((s.surface, tuple(sorted(s.sources))) for s in chosen),
             )
         )

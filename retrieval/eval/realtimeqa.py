@@ -18,10 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.answer.extractive import answer_and_evidence
+from retrieval.claims.disagreements import find_disagreements
+from retrieval.eval.weekly import weekly_report
 from retrieval.index.indexer import ProgressCallback
 from retrieval.models import ScoredChunk
 from retrieval.service import BriefbotService
 from retrieval.settings import Settings
+from retrieval.text.markers import strip_markers
+from retrieval.text.sentences import split_cited_sentences
 
 RECALL_KS = (1, 3, 5, 10)
 SUPPORTED_KS = (1, 5)
@@ -57,6 +61,7 @@ class Outcome:
     answer_text: str
     evidence: float
     latency_ms: float
+    disagreed: bool = False  # the answer would show a disagreement notice
 
 
 def run_eval(
@@ -67,10 +72,12 @@ def run_eval(
     on_question: QuestionProgress | None = None,
     thresholds: Sequence[float] = DEFAULT_TRADEOFF_THRESHOLDS,
     service: BriefbotService | None = None,
+    by_week: bool = False,
 ) -> dict[str, Any]:
     """Index DIR/articles.jsonl into `settings.data_dir` (incrementally), then ask every question as of its date.
 
     `service` defaults to `BriefbotService.from_settings(settings)`; pass one to evaluate other parts.
+    `by_week` adds every figure per held-out week and the refusal threshold chosen across weeks (weekly.py).
     """
     service = service or BriefbotService.from_settings(settings)
     started = time.perf_counter()
@@ -87,7 +94,9 @@ def run_eval(
         if on_question:
             on_question(done, len(everything))
     answered, unanswered = outcomes[: len(answerable)], outcomes[len(answerable) :]
-    return summarise(answered, unanswered, settings.refusal_threshold, thresholds) | {
+    weeks = {"folds": weekly_report(answered, unanswered, settings.refusal_threshold, thresholds,
+                                    lambda a, u, t: summarise(a, u, t, []))} if by_week else {}
+    return weeks | summarise(answered, unanswered, settings.refusal_threshold, thresholds) | {
         "chunks": service.store.count_chunks(),
         "index_seconds": round(index_seconds, 2),
         "index_added": report.added + report.updated,
@@ -109,6 +118,8 @@ def _ask(service: BriefbotService, question: dict[str, Any], settings: Settings)
         answer_text="" if answer.refused else answer.text,
         evidence=evidence,
         latency_ms=latency_ms,
+        disagreed=not answer.refused
+        and bool(find_disagreements(question["question"], retrieved[: settings.top_k], service.embeddings)),
     )
 
 
@@ -131,6 +142,11 @@ def summarise(
         "refusal_rate": _share(o.evidence < default_threshold for o in unanswered),
         "false_refusal_rate": _share(o.evidence < default_threshold for o in answered),
         "refusal_threshold": default_threshold,
+        "disagreement_rate": _share(o.disagreed for o in answered if o.evidence >= default_threshold),
+        "lead_accuracy": _share(
+            o.evidence >= default_threshold and contains_answer(lead_sentence(o.answer_text), o.question["answer"])
+            for o in answered
+        ),
     }
     result |= {f"supported_recall@{k}": _recall(supported, k, contains_answer_word) for k in SUPPORTED_KS}
     result |= {
@@ -142,6 +158,12 @@ def summarise(
         "refusal_tradeoff": [_tradeoff_row(answered, unanswered, t) for t in thresholds],
     }
     return result
+
+
+def lead_sentence(answer_text: str) -> str:
+    """The answer's first sentence without its markers: what a reader takes as the answer."""
+    sentences = split_cited_sentences(answer_text)
+    return strip_markers(sentences[0]) if sentences else ""
 
 
 def _tradeoff_row(answered: Sequence[Outcome], unanswered: Sequence[Outcome], threshold: float) -> dict[str, float]:

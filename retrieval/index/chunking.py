@@ -88,6 +88,7 @@ def chunk_article(article: Article, max_chars: int = CHUNK_MAX_CHARS) -> list[Ch
             published=article.published,
             outlet=article.outlet,
             kind=kind,
+            tenant=article.tenant,
         )
         for n, (text, kind) in enumerate(pieces)
     ]

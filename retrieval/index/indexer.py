@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from langchain_core.embeddings import Embeddings
 from retrieval.errors import ReindexRunningError
 from retrieval.index import chunking
 from retrieval.index.generations import Generations
-from retrieval.index.records import VIA_CONFIGURED, VIA_PATH, Via, record_via
+from retrieval.index.records import VIA_CONFIGURED, VIA_PATH, Via, record_tenant, record_via
+from retrieval.index.retention import cutoff_day, recent, split_expired
 from retrieval.index.store import ChromaStore
+from retrieval.index.writer_lock import WriterLock
 from retrieval.ingest.local_files import kept_source
-from retrieval.models import Article, Failure, IndexProgress, IndexReport
+from retrieval.models import GLOBAL_TENANT, Article, Failure, IndexProgress, IndexReport
 
 EMBED_BATCH_CHUNKS = 256  # chunks embedded per call; progress is reported between batches
 ProgressCallback = Callable[[IndexProgress], None]
@@ -54,12 +57,17 @@ class _Tally:
 
 
 class Indexer:
-    """Writes articles into the store. One writer at a time, across processes (a file lock)."""
+    """Writes articles into the store. One writer at a time, across processes (a file lock, or the
+    PostgreSQL advisory lock of `writer_lock`, which holds across machines)."""
 
-    def __init__(self, store: ChromaStore, embeddings: Embeddings, lock_path: Path) -> None:
+    def __init__(self, store: ChromaStore, embeddings: Embeddings, lock_path: Path | WriterLock,
+                 retention_days: int | None = None) -> None:
         self.store = store
+        self.retention_days = retention_days  # see `retention`
         self.embeddings = embeddings
-        self.lock = FileLock(str(lock_path), timeout=0)
+        if isinstance(lock_path, Path):
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock: WriterLock = FileLock(str(lock_path), timeout=0) if isinstance(lock_path, Path) else lock_path
         self.generations = Generations(store, embeddings)
 
     def index(
@@ -73,6 +81,7 @@ class Indexer:
         rebuild: bool = False,
         progress: ProgressCallback | None = None,
         via: Via = VIA_CONFIGURED,
+        tenant: str = GLOBAL_TENANT,
     ) -> IndexReport:
         """Index `articles`; remove stored articles whose origin is in `remove_scope` but are gone.
 
@@ -80,9 +89,8 @@ class Indexer:
         one that failed this time (missing, unreadable, empty: see `local_files.kept_source`).
         `via` says whether this is a run over the configured sources or `briefbot index PATH`: the
         former never removes an article the latter brought in (see `records.Via`). A rebuild
-        removes no more than an incremental run (see `generations`)."""
-        lock_path = Path(self.lock.lock_file)
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        removes no more than an incremental run (see `generations`). A run removes only `tenant`'s
+        articles: one server's run never touches the operator's or another server's."""
         try:
             self.lock.acquire()
         except Timeout:
@@ -91,10 +99,32 @@ class Indexer:
         keep = frozenset(keep_origins) | {k for k in map(kept_source, failures) if k is not None}
         try:
             return self._index_locked(
-                _unique(articles), failures, _Scope(remove_scope, keep, via), merged_duplicates, rebuild, progress
+                _unique(articles), failures, _Scope(remove_scope, keep, via, tenant), merged_duplicates, rebuild,
+                progress,
             )
         finally:
             self.store.mark_changed()  # also after a failed run: what it wrote is live
+            self.lock.release()
+
+    def prune(self, before: date) -> IndexReport:
+        """Remove every article published before `before`, with all that is stored for it (see `retention`)."""
+        started = time.perf_counter()
+        with self._locked():
+            gone = self.store.lexical().published_before(before.toordinal())
+            self.store.delete_articles(gone)
+            self.store.mark_indexed(datetime.now(UTC).isoformat(timespec="seconds"))
+        return IndexReport(removed=len(gone), seconds=round(time.perf_counter() - started, 3))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise ReindexRunningError("A re-index is already running. Try again when it has finished.") from None
+        try:
+            yield
+        finally:
+            self.store.mark_changed()
             self.lock.release()
 
     def _index_locked(
@@ -107,8 +137,12 @@ class Indexer:
         progress: ProgressCallback | None,
     ) -> IndexReport:
         started = time.perf_counter()
+        cutoff = cutoff_day(self.retention_days, datetime.now(UTC).date())
+        articles = recent(articles, cutoff)
         generation = self.generations.staging() if rebuild else None
-        live = {str(r["id"]): r for r in (self.generations.live_records() if rebuild else self.store.iter_articles())}
+        # The article table beside the lexical index, not Chroma's records: one SQLite read (see `lexical`).
+        records = self.generations.live_records() if rebuild else self.store.lexical().records()
+        live = {str(r["id"]): r for r in records}
         stored = {} if rebuild else {i: str(r.get("content_hash", "")) for i, r in live.items()}
         planned = [_as_stored(a, scope.via, live.get(a.id)) for a in articles]
         articles, vias = [a for a, _ in planned], {a.id: via for a, via in planned}
@@ -126,6 +160,8 @@ class Indexer:
         _notify(progress, tally.progress())
         self._embed_and_store(todo, stored, tally, generation, progress, vias)
         gone, stays, kept = _plan_removal(live.values(), {a.id for a in articles}, scope)
+        stays, expired = split_expired(stays, live, cutoff)
+        gone += expired
         if generation is None:
             self.store.delete_articles(gone)
         else:
@@ -174,8 +210,11 @@ class _Scope:
     remove_scope: Callable[[str], bool] | None
     keep_origins: frozenset[str]
     via: Via
+    tenant: str = GLOBAL_TENANT
 
     def removable(self, record: dict[str, Any]) -> bool:
+        if record_tenant(record) != self.tenant:
+            return False
         origin = str(record.get("origin", ""))
         if self.remove_scope is None or not self.remove_scope(origin):
             return False

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
-from retrieval.models import Article, Chunk
+from retrieval.models import GLOBAL_TENANT, Article, Chunk
 
 # How an article came in, kept on its record: a run over the configured sources removes only what
 # configured sources brought in, never an article indexed with `briefbot index PATH`. Not part of the
@@ -27,6 +27,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "published_day": chunk.published.toordinal() if chunk.published else -1,
         "outlet": chunk.outlet,
         "kind": chunk.kind,
+        "tenant": chunk.tenant,
     }
 
 
@@ -42,6 +43,7 @@ def chunk_from_record(chunk_id: str, document: str, meta: dict[str, Any]) -> Chu
         published=date.fromisoformat(str(published)) if published else None,
         outlet=str(meta.get("outlet", "unknown")),
         kind=meta.get("kind", "body"),
+        tenant=str(meta.get("tenant", GLOBAL_TENANT)),
     )
 
 
@@ -64,4 +66,28 @@ def article_metadata(
         "outlets": json.dumps(list(article.outlets or (article.outlet,))),
         "origin": article.origin,
         "via": via,
+        "tenant": article.tenant,
     }
+
+
+def record_tenant(record: Mapping[str, Any]) -> str:
+    """Whose a stored article is; a record from before tenants existed is the operator's (global)."""
+    return str(record.get("tenant", GLOBAL_TENANT))
+
+
+def tenant_where(tenants: frozenset[str] | None) -> dict[str, Any] | None:
+    """The Chroma `where` that keeps only these tenants' records (None: every record).
+
+    Records written before the field existed have no `tenant` and match no filter: re-index once
+    (`briefbot index`) after upgrading, which rewrites every record's metadata without re-embedding."""
+    if tenants is None:
+        return None
+    return {"tenant": {"$in": sorted(tenants)}}
+
+
+def all_of(*clauses: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Chroma `where` clauses combined with `$and` (one clause alone as is; none: None)."""
+    present = [c for c in clauses if c]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else {"$and": present}

@@ -1,7 +1,8 @@
 """Chroma, embedded or server, behind one small class.
 
-Two collections make one index generation: `<gen>_chunks` (vectors + chunk metadata) and
-`<gen>_articles` (one record per article: content hash, chunk count, metadata). A pointer file
+An index generation is `<gen>_chunks` (the operator's vectors + chunk metadata), one
+`<gen>_chunks_g<guild id>` per server that added sources (`retrieval.index.tenant_collections`), and
+`<gen>_articles` (one record per article: content hash, chunk count, metadata, tenant). A pointer file
 names the live generation; a full rebuild writes a new generation and switches the pointer
 atomically, so readers never see a half-built index.
 """
@@ -20,13 +21,26 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from langchain_core.embeddings import Embeddings
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from retrieval.errors import EmbedderMismatchError
 from retrieval.files import write_atomically
-from retrieval.index.records import VIA_CONFIGURED, Via, article_metadata, chunk_from_record, chunk_metadata
-from retrieval.models import Article, Chunk
+from retrieval.index.lexical import LexicalStore
+from retrieval.index.lexical_files import LexicalFiles
+from retrieval.index.records import (
+    VIA_CONFIGURED,
+    Via,
+    article_metadata,
+    chunk_from_record,
+    chunk_metadata,
+    record_tenant,
+    tenant_where,
+)
+from retrieval.index.tenant_collections import best_of, chunk_collection_name, chunk_tenants, generation_of
+from retrieval.ingest.tenants import tenant_of_article_id
+from retrieval.models import GLOBAL_TENANT, Article, Chunk
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -86,6 +100,9 @@ class ChromaStore:
         self._chunks: Collection | None = None
         self._articles: Collection | None = None
         self._writes = 0
+        self._opened: dict[str, Collection] = {}  # servers' chunk collections, by name
+        self._names: tuple[str, list[str]] | None = None  # (version, the client's collection names)
+        self.lexical_files = LexicalFiles(state_dir)
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: Embeddings) -> ChromaStore:
@@ -113,13 +130,34 @@ class ChromaStore:
         self._generation = ""
 
     def list_generations(self) -> list[str]:
-        names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
-        return sorted({n.rsplit("_", 1)[0] for n in names if n.endswith(("_chunks", "_articles"))})
+        return sorted({g for g in map(generation_of, self._collection_names(fresh=True)) if g})
+
+    def _collection_names(self, fresh: bool = False) -> list[str]:
+        """The client's collection names, listed again when the index changed (here or in another process)."""
+        version = self.version
+        if fresh or self._names is None or self._names[0] != version:
+            names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+            self._names = (version, names)
+        return self._names[1]
+
+    def lexical(self, generation: str | None = None) -> LexicalStore:
+        """A generation's lexical index and article table (`retrieval.index.lexical`); the live one is
+        built from this store once when the index predates it."""
+        if generation is not None:
+            return self.lexical_files.open(generation)
+        return self.lexical_files.live(self, self.active_generation())
 
     def drop_generation(self, generation: str) -> None:
-        for suffix in ("_chunks", "_articles"):
-            with contextlib.suppress(Exception):  # already gone is fine
-                self.client.delete_collection(generation + suffix)
+        self.lexical_files.drop(generation)
+        for name in self._collection_names(fresh=True):
+            if generation_of(name) == generation:
+                self._drop_collection(name)
+
+    def _drop_collection(self, name: str) -> None:
+        self._opened.pop(name, None)
+        self._names = None
+        with contextlib.suppress(Exception):  # already gone is fine
+            self.client.delete_collection(name)
 
     def collections(self, generation: str | None = None) -> tuple[Collection, Collection]:
         """(chunks, articles) of a generation (default: the live one), created if missing."""
@@ -132,14 +170,59 @@ class ChromaStore:
             self._generation, self._chunks, self._articles = name, chunks, articles
         return chunks, articles
 
-    def _open(self, name: str, space: str = "cosine") -> Collection:
+    def chunk_collection(self, tenant: str, generation: str | None = None) -> Collection:
+        """One tenant's chunk collection in a generation (default: the live one), created if missing."""
+        if tenant == GLOBAL_TENANT:
+            return self.collections(generation)[0]
+        name = chunk_collection_name(generation or self.active_generation(), tenant)
+        if name not in self._opened:
+            self._opened[name] = self._open(name, backfill=False)
+            self._names = None
+        return self._opened[name]
+
+    def chunk_collections(self, tenants: frozenset[str] | None = None,
+                          generation: str | None = None) -> list[Collection]:
+        """The chunk collections of `tenants` (None: every tenant) that exist in a generation, the
+        operator's first; a server's is never created by reading."""
+        return [self.chunk_collection(t, generation) for t in self._indexed_tenants(tenants, generation)]
+
+    def _indexed_tenants(self, tenants: frozenset[str] | None, generation: str | None) -> list[str]:
+        present = chunk_tenants(self._collection_names(), generation or self.active_generation())
+        wanted = [t for t in present if tenants is None or t in tenants]
+        if GLOBAL_TENANT not in present and (tenants is None or GLOBAL_TENANT in tenants):
+            wanted.insert(0, GLOBAL_TENANT)  # created, as before tenants existed
+        return wanted
+
+    def _forget_opened(self) -> None:
+        """Drop every cached collection: another process removed one (a server forgotten, a rebuild)."""
+        self._opened.clear()
+        self._names = None
+        self._generation = ""
+
+    def _open(self, name: str, space: str = "cosine", backfill: bool = True) -> Collection:
         metadata = {"hnsw:space": space, "hnsw:search_ef": HNSW_SEARCH_EF,
                     "hnsw:sync_threshold": HNSW_SYNC_THRESHOLD_ROWS, "embedder": self.embedder_id,
                     "dimension": self.dimension}
         collection = self.client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
         self._check_embedder(collection)
         tune_hnsw(collection)
+        if backfill:
+            self._backfill_tenants(collection)
         return collection
+
+    def _backfill_tenants(self, collection: Collection) -> None:
+        """Records written before tenants existed are the operator's: give them `tenant` = global once
+        (metadata only, no vector rewritten), so a tenant `where` finds them. A marker file says it is done."""
+        marker = self.state_dir / f"{collection.name}.tenants"
+        if marker.exists():
+            return
+        for ids, metas in paged(collection, include=["metadatas"]):
+            missing = [i for i, m in zip(ids, metas, strict=True) if "tenant" not in (m or {})]
+            for start in range(0, len(missing), GET_PAGE_SIZE):
+                part = missing[start: start + GET_PAGE_SIZE]
+                collection.update(ids=part, metadatas=[{"tenant": GLOBAL_TENANT} for _ in part])
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically(marker, "done\n")
 
     def _check_embedder(self, collection: Collection) -> None:
         meta = collection.metadata or {}
@@ -165,6 +248,7 @@ class ChromaStore:
     def mark_changed(self) -> None:
         """Writes are published by an index run's end, not one by one: rebuilding BM25 over the whole
         corpus after every article would stall the bot for seconds during a re-index."""
+        self.lexical_files.flush()  # the lexical postings are published here too (`lexical`)
         self._writes += 1
 
     def last_indexed(self) -> str | None:
@@ -185,8 +269,13 @@ class ChromaStore:
         via: Via = VIA_CONFIGURED,
     ) -> None:
         """Upsert an article's chunks, delete its stale ones, then record its hash (last, so a crash
-        in between leaves the old hash and the article is redone next time)."""
-        chunk_col, article_col = self.collections(generation)
+        in between leaves the old hash and the article is redone next time). The lexical index is
+        written first, pending until Chroma holds the article too (`LexicalStore.put_articles`)."""
+        _, article_col = self.collections(generation)
+        chunk_col = self.chunk_collection(article.tenant, generation)
+        lexical = self.lexical(generation)
+        metadata = article_metadata(article, content_hash, len(chunks), via)
+        lexical.put_articles([({"id": article.id, **metadata}, chunks)])
         matrix = np.asarray(vectors, dtype=np.float32)
         for start in range(0, len(chunks), WRITE_SLICE_ROWS):
             part = slice(start, start + WRITE_SLICE_ROWS)
@@ -204,8 +293,9 @@ class ChromaStore:
             ids=[article.id],
             embeddings=np.asarray([PLACEHOLDER_VECTOR], dtype=np.float32),
             documents=[article.title],
-            metadatas=[article_metadata(article, content_hash, len(chunks), via)],
+            metadatas=[metadata],
         )
+        lexical.mark_done([article.id])
 
     def update_records(self, changes: dict[str, dict[str, str]], generation: str | None = None) -> None:
         """Change some metadata of article records (how they came in, their origin); chunks and
@@ -213,47 +303,96 @@ class ChromaStore:
         if changes:
             _, article_col = self.collections(generation)
             article_col.update(ids=list(changes), metadatas=list(changes.values()))
+            self.lexical(generation).update_meta(changes)
+
+    def delete_tenant(self, tenant: str, generation: str | None = None) -> list[str]:
+        """Remove every article and chunk of one tenant (a server the bot left): its chunk collection
+        is dropped whole, then its article records go; returns the article ids."""
+        if tenant == GLOBAL_TENANT:
+            raise ValueError("the operator's global articles are never removed by tenant")
+        ids = [str(r["id"]) for r in self.iter_articles(generation, tenants=frozenset({tenant}))]
+        lexical = self.lexical(generation)
+        lexical.mark_pending(ids)  # still listed (for the next removal to finish) if a crash comes now
+        self._drop_collection(chunk_collection_name(generation or self.active_generation(), tenant))
+        if ids:
+            self.collections(generation)[1].delete(ids=ids)
+        lexical.delete_articles(ids)
+        return ids
 
     def delete_articles(self, article_ids: Sequence[str], generation: str | None = None) -> None:
-        chunk_col, article_col = self.collections(generation)
-        for article_id in article_ids:
-            chunk_col.delete(where={"article_id": article_id})
+        _, article_col = self.collections(generation)
+        lexical = self.lexical(generation)
+        lexical.mark_pending(article_ids)  # still listed (for the next run to finish) if a crash comes now
+        by_tenant = self._tenants_of(article_ids, article_col)
+        for tenant in self._indexed_tenants(frozenset(by_tenant), generation):
+            chunk_col = self.chunk_collection(tenant, generation)
+            for article_id in by_tenant[tenant]:
+                chunk_col.delete(where={"article_id": article_id})
         if article_ids:
             article_col.delete(ids=list(article_ids))
+        lexical.delete_articles(article_ids)
+
+    @staticmethod
+    def _tenants_of(article_ids: Sequence[str], article_col: Collection) -> dict[str, list[str]]:
+        """The articles by the tenant whose collection holds their chunks: the record's tenant, else
+        (no record: a crash between chunks and record) the one named in the id."""
+        known: dict[str, Any] = {}
+        if article_ids:
+            records = article_col.get(ids=list(article_ids), include=["metadatas"])
+            known = dict(zip(records["ids"], records["metadatas"] or [], strict=True))
+        by_tenant: dict[str, list[str]] = {}
+        for article_id in article_ids:
+            meta = known.get(article_id)
+            tenant = record_tenant(meta or {}) if article_id in known else tenant_of_article_id(article_id)
+            by_tenant.setdefault(tenant, []).append(article_id)
+        return by_tenant
 
     # --- reads -------------------------------------------------------------------------------
-    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
-        chunk_col, _ = self.collections()
-        if chunk_col.count() == 0:
-            return []
-        result = chunk_col.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=min(k, chunk_col.count()),
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
-        metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
-        return [
-            (chunk_from_record(i, d or "", dict(m or {})), 1.0 - float(dist))
-            for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
-        ]
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None,
+              tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]:
+        """The k chunks nearest `vector` among `tenants`' (None: every tenant's): each tenant's own
+        collection is searched without a tenant filter (`where` is for dates), and the lists merged."""
+        try:
+            return self._query(np.asarray([vector], dtype=np.float32), k, where, tenants)
+        except NotFoundError:  # a cached collection was removed by another process: look again
+            self._forget_opened()
+            return self._query(np.asarray([vector], dtype=np.float32), k, where, tenants)
 
-    def iter_chunks(self) -> Iterator[Chunk]:
-        chunk_col, _ = self.collections()
-        for ids, metas, docs in _paged_docs(chunk_col):
-            for chunk_id, meta, doc in zip(ids, metas, docs, strict=True):
-                yield chunk_from_record(chunk_id, doc or "", meta or {})
+    def _query(self, query: np.ndarray, k: int, where: dict[str, Any] | None,
+               tenants: frozenset[str] | None) -> list[tuple[Chunk, float]]:
+        collections = self.chunk_collections(tenants)
+        if len(collections) == 1:  # a single-server install, or a server that added nothing: as before
+            return _nearest(collections[0], query, k, where)
+        # Several: ids and distances from each (a Chroma query's cost is mostly fetching documents and
+        # metadata), the best k of them all, then the documents and metadata of those k alone.
+        best = best_of([_nearest_ids(c, query, k, where) for c in collections], k)
+        chunks: dict[str, Chunk] = {}
+        for n, collection in enumerate(collections):
+            wanted = [chunk_id for m, chunk_id, _ in best if m == n]
+            if wanted:
+                got = collection.get(ids=wanted, include=["documents", "metadatas"])
+                chunks.update((i, chunk_from_record(i, d or "", dict(m or {}))) for i, d, m in
+                              zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True))
+        return [(chunks[i], score) for _, i, score in best if i in chunks]  # one deleted meanwhile is left out
 
-    def iter_articles(self, generation: str | None = None) -> Iterator[dict[str, Any]]:
-        """Article records (metadata dicts with `id`), for stats, autocomplete, briefs and removal."""
+    def iter_chunks(self, tenants: frozenset[str] | None = None) -> Iterator[Chunk]:
+        for chunk_col in self.chunk_collections(tenants):
+            for ids, metas, docs in _paged_docs(chunk_col):
+                for chunk_id, meta, doc in zip(ids, metas, docs, strict=True):
+                    yield chunk_from_record(chunk_id, doc or "", meta or {})
+
+    def iter_articles(
+        self, generation: str | None = None, tenants: frozenset[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Article records (metadata dicts with `id`), for stats, autocomplete, briefs and removal;
+        only `tenants`' (a `where` in the store) when given."""
         _, article_col = self.collections(generation)
-        for ids, metas in paged(article_col, include=["metadatas"]):
+        for ids, metas in paged(article_col, include=["metadatas"], where=tenant_where(tenants)):
             for article_id, meta in zip(ids, metas, strict=True):
                 yield {"id": article_id, **(meta or {})}
 
     def count_chunks(self, generation: str | None = None) -> int:
-        return self.collections(generation)[0].count()
+        return sum(c.count() for c in self.chunk_collections(generation=generation))
 
     def count_articles(self, generation: str | None = None) -> int:
         return self.collections(generation)[1].count()
@@ -270,21 +409,46 @@ class ChromaStore:
         )
 
 
-def paged(collection: Collection, include: list[Any]) -> Iterator[tuple[list[str], list[Any]]]:
-    """(ids, metadatas) of a collection, a page at a time."""
+def paged(
+    collection: Collection, include: list[Any], where: dict[str, Any] | None = None
+) -> Iterator[tuple[list[str], list[Any]]]:
+    """(ids, metadatas) of a collection, a page at a time (only records matching `where`, if given)."""
     offset = 0
     while True:
-        page = collection.get(include=include, limit=GET_PAGE_SIZE, offset=offset)
+        page = collection.get(include=include, limit=GET_PAGE_SIZE, offset=offset, where=where)
         if not page["ids"]:
             return
         yield page["ids"], list(page["metadatas"] or [{}] * len(page["ids"]))
         offset += len(page["ids"])
 
 
-def _paged_docs(collection: Collection) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+def _nearest(collection: Collection, query: np.ndarray, k: int,
+             where: dict[str, Any] | None) -> list[tuple[Chunk, float]]:
+    """One collection's k nearest chunks, with cosine similarity (fewer when it holds fewer: Chroma
+    answers an empty collection, or one smaller than k, with what it has; no count is asked first)."""
+    result = collection.query(query_embeddings=query, n_results=k, where=where,
+                              include=["documents", "metadatas", "distances"])
+    ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
+    metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
+    return [
+        (chunk_from_record(i, d or "", dict(m or {})), 1.0 - float(dist))
+        for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
+    ]
+
+
+def _nearest_ids(collection: Collection, query: np.ndarray, k: int,
+                 where: dict[str, Any] | None) -> list[tuple[str, float]]:
+    """One collection's k nearest chunk ids, with cosine similarity."""
+    result = collection.query(query_embeddings=query, n_results=k, where=where, include=["distances"])
+    return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)]
+
+
+def _paged_docs(
+    collection: Collection, where: dict[str, Any] | None = None
+) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
     offset = 0
     while True:
-        page = collection.get(include=["metadatas", "documents"], limit=GET_PAGE_SIZE, offset=offset)
+        page = collection.get(include=["metadatas", "documents"], limit=GET_PAGE_SIZE, offset=offset, where=where)
         if not page["ids"]:
             return
         yield page["ids"], list(page["metadatas"] or []), list(page["documents"] or [])

@@ -77,16 +77,22 @@ def add_source(settings: Settings, kind: str, value: str) -> SourcesConfig:
             raise SourceError(f"not a folder: {folder} (a folder source must be a folder, not a single file)")
         updated = config.model_copy(update={"folders": _appended(config.folders, folder)})
     elif kind in ("feed", "url"):
-        url = value.strip()
-        check_url(url, allow_private=settings.allow_private_urls)  # raises UnsafeURLError / FetchError
-        if safe_url(url) is None:  # it could not be shown (wrapped in <…>) without breaking out
-            raise SourceError("That is not a usable web address (http or https, no spaces, quotes or <>).")
+        url = checked_remote_url(settings, value)
         field_name = "feeds" if kind == "feed" else "urls"
         updated = config.model_copy(update={field_name: _appended(getattr(config, field_name), url)})
     else:
         raise SourceError(f"unknown source kind {kind!r}: use folder, feed or url")
     save_sources(settings, updated)
     return updated
+
+
+def checked_remote_url(settings: Settings, value: str) -> str:
+    """A feed's or page's URL, trimmed, once it passes the SSRF rules and can be shown safely."""
+    url = value.strip()
+    check_url(url, allow_private=settings.allow_private_urls)  # raises UnsafeURLError / FetchError
+    if safe_url(url) is None:  # it could not be shown (wrapped in <…>) without breaking out
+        raise SourceError("That is not a usable web address (http or https, no spaces, quotes or <>).")
+    return url
 
 
 def remove_source(settings: Settings, kind: str, value: str) -> SourcesConfig:

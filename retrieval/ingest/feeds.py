@@ -19,9 +19,10 @@ import feedparser
 
 from retrieval.errors import LoadError
 from retrieval.ingest.dedupe import article_id_for_url, canonical_url, story_url
-from retrieval.ingest.pages import host_outlet, html_to_text
+from retrieval.ingest.pages import html_to_text
 from retrieval.ingest.provenance import article_id
 from retrieval.models import Article, Failure, Frozen
+from retrieval.text.titles import clean_title, derived_title, outlet_name
 
 MAX_ENTRIES_PER_FEED = 500
 MAX_TITLE_CHARS = 300
@@ -84,7 +85,7 @@ def parse_feed(
             raise LoadError(f"parse error: {_bozo_reason(parsed)}")
         if not parsed.get("version"):  # e.g. an HTML page given as a feed
             raise LoadError("parse error: not a feed")
-    outlet = _plain(parsed.feed.get("title", "")) or host_outlet(base)
+    outlet = outlet_name(_plain(parsed.feed.get("title", "")), _site_link(parsed.feed, base))
     articles: list[Article] = []
     failures: list[Failure] = []
     for position, entry in enumerate(parsed.entries[:MAX_ENTRIES_PER_FEED]):
@@ -96,6 +97,13 @@ def parse_feed(
             articles.append(article)
     bozo = bool(parsed.bozo)
     return ParsedFeed(title=outlet, articles=tuple(articles), failures=tuple(failures), bozo=bozo)
+
+
+def _site_link(feed: Any, base: str) -> str:
+    """The site the feed is about (its `<link>`), whose domain names the outlet better than the feed host's
+    ("rss.cnn.com"); the feed's own address when it gives none."""
+    link = feed.get("link")
+    return link if isinstance(link, str) and link.lower().startswith(("http://", "https://")) else base
 
 
 def _bozo_reason(parsed: Any) -> str:
@@ -112,11 +120,12 @@ def entry_to_article(entry: Any, *, feed_url: str, outlet: str, base_url: str | 
     if not text and not title:
         return None
     source = entry.get("source") or {}
-    entry_outlet = _plain(source.get("title", "")) or outlet
+    claimed = _plain(source.get("title", ""))
+    entry_outlet = outlet_name(claimed, source.get("href") or url) if claimed else outlet
     story = story_url(url)
-    return Article(
+    return Article(  # the id keeps the raw title: cleaning it may change, an article's id may not
         id=article_id_for_url(feed_url, story) if story else _fallback_id(feed_url, entry, title, text),
-        title=title or _first_words(text),
+        title=clean_title(title, site=entry_outlet, url=url) if title else _first_words(text),
         url=url,
         published=_entry_date(entry),
         outlet=entry_outlet,
@@ -166,6 +175,5 @@ def _plain(value: object) -> str:
     return " ".join(html_to_text(value).split()) if isinstance(value, str) else ""
 
 
-def _first_words(text: str, max_chars: int = 80) -> str:
-    words = " ".join(text.split())
-    return words if len(words) <= max_chars else words[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+def _first_words(text: str) -> str:
+    return derived_title((), text, fallback=text[:MAX_TITLE_CHARS])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,14 @@ from retrieval.ingest.local_files import (
 __all__ = ["SUPPORTED_SUFFIXES", "article_from_record", "load_folder", "load_path", "load_paths", "parse_briefing"]
 from retrieval.ingest.provenance import article_id, file_source
 from retrieval.models import Article, Failure
+from retrieval.text.titles import (
+    BRIEFING_OUTLET,
+    clean_title,
+    derived_title,
+    domain_name,
+    outlet_name,
+    title_site_name,
+)
 
 MAX_FILE_BYTES = 10_000_000  # one article file; a larger one is refused with a clear message
 MAX_JSONL_LINE_BYTES = 5_000_000  # one record of a JSONL corpus (the corpus itself is streamed)
@@ -130,10 +139,12 @@ def parse_briefing(
     body = body.strip()
     if len(body) < MIN_TEXT_CHARS and not key_points:
         raise ValueError("no article text")
-    title = meta.get("title") or _derive_title(body, origin)
     url = meta.get("url") or meta.get("link")
+    claimed = meta.get("source") or meta.get("outlet")
+    outlet = outlet_name(claimed, url) if claimed or url else BRIEFING_OUTLET
+    title = clean_title(meta["title"], site=outlet, url=url) if meta.get("title") else derived_title(
+        key_points, body, fallback=Path(origin).stem)
     published = _parse_date(meta.get("date") or meta.get("published")) or fallback_date
-    outlet = meta.get("source") or meta.get("outlet") or "briefing"
     return Article(
         id=article_id(source if source is not None else origin, ""),
         title=title,
@@ -192,11 +203,6 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
     return meta, "\n".join(lines[consumed:])
 
 
-def _derive_title(body: str, origin: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", body.strip(), maxsplit=1)[0] if body.strip() else Path(origin).stem
-    return first if len(first) <= 100 else first[:97].rsplit(" ", 1)[0] + "…"
-
-
 def _parse_date(value: str | None) -> date | None:
     if not value:
         return None
@@ -215,6 +221,7 @@ def _parse_jsonl(file: Path) -> tuple[list[Article], list[Failure]]:
     """Streamed line by line, so a large corpus never sits in memory twice."""
     articles: list[Article] = []
     failures: list[Failure] = []
+    site_names: dict[str, Counter[str]] = {}
     with file.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
@@ -222,18 +229,37 @@ def _parse_jsonl(file: Path) -> tuple[list[Article], list[Failure]]:
             if len(raw) > MAX_JSONL_LINE_BYTES:
                 failures.append(Failure(origin=f"{file}:{number}", reason="too large (line over 5 MB)"))
                 continue
-            _parse_jsonl_line(raw, f"{file}:{number}", file, articles, failures)
+            _parse_jsonl_line(raw, f"{file}:{number}", file, articles, failures, site_names)
     if not articles and not failures:
         failures.append(Failure(origin=str(file), reason=EMPTY_FILE))
-    return articles, failures
+    return _named_by_their_titles(articles, site_names), failures
+
+
+def _named_by_their_titles(articles: list[Article], site_names: dict[str, Counter[str]]) -> list[Article]:
+    """Records that name no outlet are named by their domain; where that site's titles end with its own
+    name (" | CNN"), every article of the site gets the name most of them carry, so one outlet is never
+    listed twice ("CNN" and "cnn.com")."""
+    names = {domain: counts.most_common(1)[0][0] for domain, counts in site_names.items()}
+    named = []
+    for article in articles:
+        name = names.get(article.outlet) if article.outlet == domain_name(article.url) else None
+        if name:
+            title = clean_title(article.title, site=name, url=article.url)
+            article = article.model_copy(update={"outlet": name, "outlets": (name,), "title": title})
+        named.append(article)
+    return named
 
 
 def _parse_jsonl_line(
-    raw: bytes, where: str, file: Path, articles: list[Article], failures: list[Failure]
+    raw: bytes, where: str, file: Path, articles: list[Article], failures: list[Failure],
+    site_names: dict[str, Counter[str]],
 ) -> None:
     try:
         record = json.loads(decode_text(raw))
-        articles.append(article_from_record(record, origin=str(file), source=file_source(file)))
+        article = article_from_record(record, origin=str(file), source=file_source(file))
+        articles.append(article)
+        if name := title_site_name(str(record.get("title") or ""), article.url):
+            site_names.setdefault(domain_name(article.url), Counter())[name] += 1
     except json.JSONDecodeError as exc:
         failures.append(Failure(origin=where, reason=f"parse error: not JSON ({exc.msg})"))
     except (ValueError, TypeError, ValidationError) as exc:
@@ -249,10 +275,11 @@ def article_from_record(record: object, *, origin: str, source: str | None = Non
     if len(text) < MIN_TEXT_CHARS:
         raise ValueError("no article text")
     url = _text_or_none(record.get("url"))
-    outlet = str(record.get("source") or record.get("outlet") or _host(url) or "unknown")
+    outlet = outlet_name(_text_or_none(record.get("source")) or _text_or_none(record.get("outlet")), url)
+    raw_title = _text_or_none(record.get("title"))
     return Article(
         id=article_id(source if source is not None else origin, str(record.get("id") or url or text[:200])),
-        title=str(record.get("title") or _derive_title(text, origin)),
+        title=clean_title(raw_title, site=outlet, url=url) if raw_title else derived_title((), text, fallback=origin),
         url=url,
         published=_parse_date(_text_or_none(record.get("published"))),
         outlet=outlet,
@@ -265,13 +292,6 @@ def article_from_record(record: object, *, origin: str, source: str | None = Non
 def _text_or_none(value: object) -> str | None:
     """JSON fields that must be text: a number or boolean there is treated as missing."""
     return value.strip() or None if isinstance(value, str) else None
-
-
-def _host(url: object) -> str | None:
-    if not isinstance(url, str):
-        return None
-    match = re.match(r"https?://(?:www\.)?([^/:?#]+)", url)
-    return match.group(1).lower() if match else None
 
 
 def _short_reason(exc: Exception) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import re
 from datetime import date
-from urllib.parse import urlsplit
 
 import charset_normalizer
 import lxml.html
@@ -20,7 +19,9 @@ from trafilatura.settings import set_date_params
 from retrieval.errors import LoadError
 from retrieval.ingest.dedupe import article_id_for_url, canonical_url, story_url
 from retrieval.models import Article
+from retrieval.text.titles import clean_title, derived_title, outlet_name
 
+UNTITLED = "(untitled)"
 MIN_PAGE_TEXT_CHARS = 40  # less than this is a stub, a paywall or an error page, not an article
 META_SNIFF_BYTES = 4096
 DETECT_SAMPLE_BYTES = 200_000
@@ -126,10 +127,11 @@ def extract_page(
     if len(text) < MIN_PAGE_TEXT_CHARS:
         raise LoadError("parse error: no article text")
     page_url = _page_url(getattr(document, "url", None), url)
-    outlet = getattr(document, "sitename", None) or host_outlet(page_url)
+    outlet = outlet_name(getattr(document, "sitename", None), page_url)
+    title = (getattr(document, "title", None) or "").strip()
     return Article(
         id=article_id_for_url(origin or url, page_url),
-        title=(getattr(document, "title", None) or "").strip() or _first_line(text),
+        title=clean_title(title, site=outlet, url=page_url) if title else derived_title((), text, fallback=UNTITLED),
         url=page_url,
         published=parse_iso_date(getattr(document, "date", None)),
         outlet=outlet,
@@ -156,12 +158,6 @@ def _page_url(declared: object, fetched: str) -> str:
     return canonical_url(fetched)
 
 
-def host_outlet(url: str) -> str:
-    """An outlet name from a URL when the page or feed names none: the host without `www.`."""
-    host = urlsplit(url).hostname or "unknown"
-    return host.removeprefix("www.")
-
-
 def parse_iso_date(value: object) -> date | None:
     if not isinstance(value, str):
         return None
@@ -170,7 +166,3 @@ def parse_iso_date(value: object) -> date | None:
     except ValueError:
         return None
 
-
-def _first_line(text: str, max_chars: int = 120) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else "(untitled)"
-    return line if len(line) <= max_chars else line[: max_chars - 1].rstrip() + "…"

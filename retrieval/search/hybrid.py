@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (the store) + BM25 (bm25s, stemmed), fused, de-duplicated, time-aware on request.
+"""Hybrid retrieval: dense (the store) + BM25 (SQLite FTS5, stemmed: `retrieval.index.lexical`), fused,
+de-duplicated, time-aware on request.
 
 Dates: chunks published after `as_of` are never returned (an "as of" view). A question that names a
 time ("this week", "in March") favours chunks from that window; other questions get no recency bias.
@@ -8,22 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-import bm25s
-import numpy as np
-import Stemmer
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from retrieval.index.bm25_fit import fit_bm25, fit_bm25_in_child
-from retrieval.index.chunking import text_for_lexical
+from retrieval.index.lexical import LexicalStore
 from retrieval.models import Chunk, ScoredChunk
 from retrieval.search.timeparse import find_time_window
 
@@ -38,7 +34,6 @@ TIME_WINDOW_SLACK_DAYS = 3  # news about "this week" is often published a few da
 TIME_WINDOW_BOOST = 1.5  # in-window chunks' fused score is multiplied by this
 NEAR_DUPLICATE_JACCARD = 0.8  # word-shingle overlap above which two chunks count as one
 UNKNOWN_DAY = -1
-CHILD_FIT_MIN_CHUNKS = 5000  # from this size on BM25 is fitted in a child process (see bm25_fit)
 
 
 class DenseStore(Protocol):
@@ -47,43 +42,14 @@ class DenseStore(Protocol):
     @property
     def version(self) -> object: ...
 
-    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]: ...
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None,
+              tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]: ...
 
     def iter_chunks(self) -> Iterator[Chunk]: ...
 
 
 def _day(value: date | None) -> int:
     return value.toordinal() if value else UNKNOWN_DAY
-
-
-@dataclass(frozen=True)
-class LexicalIndex:
-    """BM25 over `text_for_lexical(chunk)` with English stop words and Snowball stemming."""
-
-    chunks: tuple[Chunk, ...]
-    days: np.ndarray  # published day (ordinal) per chunk, UNKNOWN_DAY when unknown
-    positions: dict[str, int]  # chunk id → row
-    model: bm25s.BM25 | None
-    stemmer: Any
-
-    @classmethod
-    def build(cls, chunks: Iterable[Chunk], child_min_chunks: int = CHILD_FIT_MIN_CHUNKS) -> LexicalIndex:
-        ordered = tuple(sorted(chunks, key=lambda c: c.id))
-        texts = [text_for_lexical(c) for c in ordered]
-        model = fit_bm25(texts) if len(texts) < child_min_chunks else fit_bm25_in_child(texts)
-        days = np.array([_day(c.published) for c in ordered], dtype=np.int64)
-        return cls(ordered, days, {c.id: i for i, c in enumerate(ordered)}, model, Stemmer.Stemmer("english"))
-
-    def scores(self, question: str) -> np.ndarray:
-        """BM25 score of every chunk (zeros when the question has no indexed term)."""
-        if self.model is None:
-            return np.zeros(0, dtype=np.float32)
-        tokens = bm25s.tokenize([question], stopwords="en", stemmer=self.stemmer, show_progress=False,
-                                return_ids=False)
-        terms = [t for t in tokens[0] if t in self.model.vocab_dict]
-        if not terms:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.model.get_scores(terms), dtype=np.float32)
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -120,56 +86,56 @@ class HybridSearcher:
         self.dense_weight = dense_weight
         self.fusion = fusion
         self.rrf_k = rrf_k
-        self._lexical: LexicalIndex | None = None
-        self._lexical_version: object = None
+        self._lexical: LexicalStore | None = None
+        self._lexical_key: object = None
         self._lock = threading.Lock()
 
-    def lexical_index(self) -> LexicalIndex:
-        """The BM25 index, rebuilt from the store when its version has changed."""
-        version = self.store.version
+    def lexical_index(self) -> LexicalStore:
+        """The live generation's lexical file, beside a Chroma store: opened, never rebuilt (an index
+        made before it is migrated once). A store without a data dir gets an in-memory index built
+        from its chunks, rebuilt when its version changes (benchmarks)."""
+        live = getattr(self.store, "lexical", None)
+        if live is not None:
+            return live()
         with self._lock:
-            if self._lexical is None or version != self._lexical_version:
-                self._lexical = LexicalIndex.build(self.store.iter_chunks())
-                self._lexical_version = version
+            if self._lexical is None or self.store.version != self._lexical_key:
+                self._lexical = LexicalStore.from_chunks(self.store.iter_chunks())
+                self._lexical_key = self.store.version
             return self._lexical
 
-    def _dense(self, question: str, as_of_day: int | None, newest_day: int) -> list[tuple[Chunk, float]]:
-        """Dense candidates published on or before as_of. Chroma's metadata filter costs ~130 ms on
-        24k chunks, so over-fetch and filter here; use the filter only when that leaves too few."""
+    def _dense(self, question: str, as_of_day: int | None, newest_day: int,
+               tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]:
+        """Dense candidates of `tenants` (the store searches only their collections: nothing of another
+        tenant's is a candidate) published on or before as_of. Chroma's metadata filter on the date costs
+        ~130 ms on 24k chunks, so over-fetch and filter the date here; use that filter only when this
+        leaves too few (a newer chunk over-fetched is dropped by date, never by tenant)."""
         vector = self.embeddings.embed_query(question)
-        if as_of_day is None or as_of_day >= newest_day:  # nothing is newer than as_of: no filter
-            return self.store.query(vector, self.depth)
-        hits = self.store.query(vector, self.depth * DENSE_OVERFETCH)
+        if as_of_day is None or as_of_day >= newest_day:  # nothing is newer than as_of: no date filter
+            return self.store.query(vector, self.depth, tenants=tenants)
+        hits = self.store.query(vector, self.depth * DENSE_OVERFETCH, tenants=tenants)
         kept = [(c, s) for c, s in hits if _day(c.published) <= as_of_day]
         if len(kept) >= self.depth or len(hits) < self.depth * DENSE_OVERFETCH:
             return kept[: self.depth]
-        return self.store.query(vector, self.depth, where={"published_day": {"$lte": as_of_day}})
+        return self.store.query(vector, self.depth, where={"published_day": {"$lte": as_of_day}}, tenants=tenants)
 
-    def _lexical_scores(self, index: LexicalIndex, question: str, as_of_day: int | None) -> np.ndarray:
-        scores = index.scores(question)
-        if as_of_day is not None and len(scores):
-            scores = np.where(index.days <= as_of_day, scores, 0.0)
-        return scores
+    def _lexical_top(self, index: LexicalStore, question: str, as_of_day: int | None,
+                     tenants: frozenset[str] | None) -> list[tuple[Chunk, float]]:
+        """BM25 candidates, filtered by published day and tenant inside the index."""
+        return index.search(question, self.depth, as_of_day, tenants)
 
-    def _lexical_top(self, index: LexicalIndex, scores: np.ndarray) -> list[tuple[Chunk, float]]:
-        depth = min(self.depth, int(np.count_nonzero(scores)))
-        if depth == 0:
-            return []
-        top = np.argpartition(-scores, depth - 1)[:depth]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(index.chunks[i], float(scores[i])) for i in top]
-
-    def search(self, question: str, k: int = 10, as_of: datetime | None = None) -> list[ScoredChunk]:
-        """The k best chunks for `question`, best first, as the index stood at `as_of`."""
+    def search(self, question: str, k: int = 10, as_of: datetime | None = None,
+               tenants: frozenset[str] | None = None) -> list[ScoredChunk]:
+        """The k best chunks for `question`, best first, as the index stood at `as_of`; only
+        `tenants`' chunks when given (None: no filter)."""
         as_of_day = as_of.date().toordinal() if as_of else None
         index = self.lexical_index()
-        scores = self._lexical_scores(index, question, as_of_day)
-        newest_day = int(index.days.max()) if len(index.days) else UNKNOWN_DAY
-        dense, lexical = self._dense(question, as_of_day, newest_day), self._lexical_top(index, scores)
+        newest_day = index.newest_day()
+        dense = self._dense(question, as_of_day, newest_day, tenants)
+        lexical = self._lexical_top(index, question, as_of_day, tenants)
         if self.fusion == "rrf":
             fused = self._fuse_ranks(dense, lexical)
         else:
-            fused = self._fuse_scores(dense, lexical, index, scores)
+            fused = self._fuse_scores(dense, lexical, index.scores_for(question, {c.id for c, _ in dense + lexical}))
         window = find_time_window(question, as_of)
         if window:
             fused = _favour_window(fused, window)
@@ -189,14 +155,14 @@ class HybridSearcher:
                 for i, s in score.items()]
 
     def _fuse_scores(self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]],
-                     index: LexicalIndex, scores: np.ndarray) -> list[ScoredChunk]:
+                     bm25_scores: dict[str, float]) -> list[ScoredChunk]:
         chunks = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
         if not chunks:
             return []
         similarity = {c.id: s for c, s in dense}
         floor = min(similarity.values(), default=0.0)
         ceiling = max(similarity.values(), default=1.0)
-        bm25 = {i: float(scores[index.positions[i]]) if i in index.positions else 0.0 for i in chunks}
+        bm25 = {i: bm25_scores.get(i, 0.0) for i in chunks}
         top_bm25 = max(bm25.values()) or 1.0
         fused = []
         for chunk_id, chunk in chunks.items():

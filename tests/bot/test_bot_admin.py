@@ -70,7 +70,7 @@ async def test_an_admin_sees_progress_and_a_summary(simcord_env: simcord.Env) ->
     edits = _original_edits(simcord_env)
     progress = [e for e in edits if e.startswith("🔄 Re-indexing:")]
     assert progress and "of 3 articles done" in progress[0]
-    assert "unchanged (skipped)" in progress[0] and "failed" in progress[0]
+    assert "unchanged" in progress[0] and "failed" in progress[0] and "%" in progress[0]
     summary = result.response.content
     assert summary.startswith("✅ Re-index finished")
     assert "3 unchanged" in summary and "0 failed" in summary  # the fixture indexed the same 3 files
@@ -144,11 +144,13 @@ async def test_an_admin_adds_and_removes_sources(simcord_env: simcord.Env, bot_s
     public = "https://93.184.216.34/news"  # a literal public address: checked without DNS
     added = await world.admin.slash(world.channel, "source add", kind="url", value=public)
     assert added.response is not None and added.response.content.startswith(f"✅ Added url <{public}>")
-    assert public in bot_settings.sources_file.read_text()
+    store = simcord_env.bot.guild_store  # type: ignore[attr-defined]
+    assert [s.value for s in store.sources(world.guild.id)] == [public]  # this server's, not sources.toml
+    assert not bot_settings.sources_file.exists()
 
     removed = await world.admin.slash(world.channel, "source remove", kind="url", value=public)
     assert removed.ephemeral and removed.response is not None and "Removed" in removed.response.content
-    assert public not in bot_settings.sources_file.read_text()
+    assert store.sources(world.guild.id) == []
     missing = await world.admin.slash(world.channel, "source remove", kind="feed", value=public)
     assert missing.response is not None and "not a configured feed" in missing.response.content
     assert_nobody_pinged(simcord_env)

@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot import create_bot
 from bot.exts.brief._cog import BAD_DATE_MESSAGE, BriefCommands, brief_as_of
 from bot.render import messages as render
-from bot.render.brief import DISAGREEMENTS_HEADING, EMPTY_BRIEF_TEXT, NO_DISAGREEMENT_TEXT
+from bot.render.brief import DISAGREEMENTS_HEADING, EMPTY_BRIEF_TEXT
 from retrieval.settings import Settings
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_world
 
@@ -39,6 +39,11 @@ def all_embeds(result: simcord.InteractionResult) -> list[list[discord.Embed]]:
     return [result.response.embeds, *(f.embeds for f in result.followups)]
 
 
+def brief_thread(channel: simcord.ChannelHandle) -> list[discord.Message]:
+    """The stories of the newest brief: the messages of the thread under its header."""
+    return list(channel.threads[-1].history())
+
+
 def assert_message_limits(embeds: list[discord.Embed]) -> None:
     assert 1 <= len(embeds) <= render.MAX_EMBEDS_PER_MESSAGE
     assert sum(len(e) for e in embeds) <= render.MAX_EMBED_TOTAL_CHARS
@@ -50,8 +55,8 @@ def answer_messages(result: simcord.InteractionResult) -> list[simcord.ResponseM
     return [m for m in [result.response, *result.followups] if m is not None and (m.embeds or m.content)]
 
 
-def seed_story(result: simcord.InteractionResult) -> simcord.ResponseMessage:
-    return next(f for f in result.followups if "deny arms trade" in (f.embeds[0].description or ""))
+def seed_story(channel: simcord.ChannelHandle) -> discord.Message:
+    return next(m for m in brief_thread(channel) if "deny arms trade" in (m.embeds[0].description or ""))
 
 
 def button_ids(message: simcord.ResponseMessage | discord.Message) -> list[str]:
@@ -67,7 +72,7 @@ def briefs_in(channel: simcord.ChannelHandle) -> list[discord.Message]:
 
 
 def brief_cog(env: simcord.Env) -> BriefCommands:
-    assert isinstance(env.bot, commands.Bot)
+    assert isinstance(env.bot, commands.AutoShardedBot)
     cog = env.bot.get_cog("BriefCommands")
     assert isinstance(cog, BriefCommands)
     return cog
@@ -84,10 +89,14 @@ async def test_brief_renders_within_the_limits_and_shows_the_seeds_contradiction
     callback = next(r for r in simcord_env.http_requests if r.path.endswith("/callback"))
     assert callback.json == {"type": 5} and not result.ephemeral  # deferred first, public
     header = result.response
-    assert header is not None and header.embeds[0].title == f"Brief, {SEED_DAY} (last 1 day(s))"
-    for embeds in all_embeds(result):
+    assert header is not None and header.embeds[0].title == f"Brief · {SEED_DAY}"
+    assert not result.followups  # one header in the channel; the stories are in the thread under it
+    (thread,) = world.channel.threads
+    stories = brief_thread(world.channel)
+    assert len(stories) >= 2 and thread.name == f"Brief {SEED_DAY}"
+    for embeds in [header.embeds, *(m.embeds for m in stories)]:
         assert_message_limits(embeds)
-    story = seed_story(result)
+    story = seed_story(world.channel)
     text = story.embeds[0].description or ""
     assert DISAGREEMENTS_HEADING in text
     side_lines = [line for line in text.split("\n") if line.startswith("  ◦ ")]
@@ -95,7 +104,22 @@ async def test_brief_renders_within_the_limits_and_shows_the_seeds_contradiction
     assert any("deny arms trade" in line for line in side_lines)
     key = button_ids(story)[0].split(":")[-1]
     assert button_ids(story) == [f"brief:sources:{key}", f"brief:disagreements:{key}", f"brief:ask:{key}"]
+    calm = next(m for m in stories if m is not story and DISAGREEMENTS_HEADING not in (m.embeds[0].description or ""))
+    assert [b.split(":")[1] for b in button_ids(calm)] == ["sources", "ask"]  # nothing disputed: no button
+    assert (story.embeds[-1].footer.text or "") == "1 article · Briefing"  # the seed: one article, one outlet
     assert assert_nobody_pinged(simcord_env) >= 2
+
+
+async def test_without_thread_permission_the_stories_follow_in_the_channel(simcord_env: simcord.Env) -> None:
+    world = make_world(simcord_env)
+    simcord_env.inject_error("POST", f"/channels/{world.channel.id}/messages/*/threads", status=403, code=50013,
+                             message="Missing Permissions", times=None)
+    result = await world.alice.slash(world.channel, "brief", date=SEED_DAY)
+    assert result.response is not None and result.response.embeds[0].title == f"Brief · {SEED_DAY}"
+    assert not world.channel.threads and len(result.followups) >= 2
+    assert any("deny arms trade" in (f.embeds[0].description or "") for f in result.followups)
+    assert all(f.components for f in result.followups)  # every story keeps its buttons
+    assert not simcord_env.errors
 
 
 def test_brief_dates_are_strict_iso_days_ending_at_midnight_utc() -> None:
@@ -115,8 +139,10 @@ async def test_a_bad_date_gets_a_short_ephemeral_message_and_an_empty_window_say
     assert bad.ephemeral and bad.response is not None and BAD_DATE_MESSAGE in bad.response.content
 
     empty = await world.alice.slash(world.channel, "brief", date="2030-01-01", topic="anything")
-    assert empty.response is not None and not empty.followups
-    assert empty.response.embeds[0].description == EMPTY_BRIEF_TEXT
+    assert empty.response is not None and not empty.followups and not world.channel.threads
+    text = empty.response.embeds[0].description or ""
+    assert text.startswith(EMPTY_BRIEF_TEXT)
+    assert "The newest articles are from 2024-06-21: try `/brief date:2024-06-21`." in text
     assert_nobody_pinged(simcord_env)
 
 
@@ -124,9 +150,9 @@ async def test_story_buttons_and_the_ask_modal_work_and_keep_working_after_a_res
     simcord_env: simcord.Env, bot_settings: Settings, bot_service: AskRecorder
 ) -> None:
     world = make_world(simcord_env)
-    result = await world.alice.slash(world.channel, "brief", date=SEED_DAY)
-    story = seed_story(result)
-    other = next(f for f in result.followups if f is not story and f.components)
+    await world.alice.slash(world.channel, "brief", date=SEED_DAY)
+    story = seed_story(world.channel)
+    other = next(m for m in brief_thread(world.channel) if m is not story and m.components)
 
     for restarted in (False, True):
         if restarted:
@@ -139,8 +165,7 @@ async def test_story_buttons_and_the_ask_modal_work_and_keep_working_after_a_res
         assert sides.ephemeral and sides.response is not None
         assert "deny arms trade" in sides.response.content
         assert len(re.findall(r"^  ◦ .+(\[\d+\])+$", sides.response.content, re.M)) >= 2
-        calm = await world.alice.click(other, label="Disagreements")
-        assert calm.response is not None and calm.response.content == NO_DISAGREEMENT_TEXT
+        assert "Disagreements" not in str(button_ids(other))  # no disagreement: no button to click
 
         shown = await world.alice.click(story, label="Ask")
         assert shown.modal is not None
@@ -167,8 +192,8 @@ async def test_ask_is_answered_from_the_storys_articles_only(simcord_env: simcor
     unrestricted = await world.alice.slash(world.channel, "ask", question=question)
     assert "US warns" in "".join(e.description or "" for e in all_embeds(unrestricted)[0])
 
-    result = await world.alice.slash(world.channel, "brief", date="2024-06-21")
-    hanoi = next(f for f in result.followups if "Hanoi" in (f.embeds[0].title or ""))
+    await world.alice.slash(world.channel, "brief", date="2024-06-21")
+    hanoi = next(m for m in brief_thread(world.channel) if "Hanoi" in (m.embeds[0].title or ""))
     shown = await world.alice.click(hanoi, label="Ask")
     answered = await world.alice.submit_modal(shown, {"question": question})
     (reply,) = answer_messages(answered)
@@ -209,12 +234,12 @@ async def test_the_daily_brief_posts_at_the_configured_time_and_opens_a_thread(d
     await advance_to(env, 7.1)
 
     (header,) = briefs_in(world.channel)
-    assert header.embeds[0].title == "Brief, 2026-01-01 (last 1 day(s))"
+    assert header.embeds[0].title == "Brief · today, 2026-01-01"
     assert "Harbour city opens new flood barrier" in (header.embeds[0].description or "")
     (thread,) = world.channel.threads
     (story,) = thread.history()
     assert "flood barrier" in (story.embeds[0].title or "").lower()
-    assert [b.split(":")[1] for b in button_ids(story)] == ["sources", "disagreements", "ask"]
+    assert [b.split(":")[1] for b in button_ids(story)] == ["sources", "ask"]  # nothing disputed
     sources = await world.alice.click(story, label="Sources")
     assert sources.response is not None and "<https://example.org/flood-barrier>" in sources.response.content
 
@@ -236,7 +261,7 @@ async def test_a_500_on_the_post_is_survived_and_the_next_day_still_posts(
 
     await advance_to(env, 24 + 7.1)
     (header,) = briefs_in(world.channel)
-    assert header.embeds[0].title == "Brief, 2026-01-02 (last 1 day(s))"
+    assert header.embeds[0].title == "Brief · today, 2026-01-02"
     assert not env.errors
 
 

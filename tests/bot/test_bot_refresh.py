@@ -25,7 +25,7 @@ The island ferry resumed its crossings on Thursday after three days of storms ke
 
 
 def refresh_cog(env: simcord.Env) -> ScheduledRefresh:
-    assert isinstance(env.bot, commands.Bot)
+    assert isinstance(env.bot, commands.AutoShardedBot)
     cog = env.bot.get_cog("ScheduledRefresh")
     # `load_extension` executes the module afresh, so compare by name, not by this file's imported class.
     assert cog is not None and type(cog).__qualname__ == ScheduledRefresh.__qualname__

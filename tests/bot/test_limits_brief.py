@@ -45,7 +45,7 @@ def bot_settings(tmp_path: Path, corpus: Path, openai_server: FakeOpenAIServer) 
 
 def the_bot(env: simcord.Env, *, budget: int = 0, cooldown: float = COOLDOWN_SECONDS) -> BriefBot:
     """The running bot, with this test's daily token budget (0: none) and cooldown."""
-    assert isinstance(env.bot, commands.Bot) and isinstance(env.bot, BriefBot)
+    assert isinstance(env.bot, commands.AutoShardedBot) and isinstance(env.bot, BriefBot)
     env.bot.budget.limit, env.bot.cooldown.seconds = budget, cooldown
     return env.bot
 
@@ -71,9 +71,10 @@ async def test_three_briefs_in_a_row_the_second_waits_and_every_llm_call_is_char
     world = make_world(simcord_env)
     bot = the_bot(simcord_env)
     first = await world.alice.slash(world.channel, "brief", date=SEED_DAY)
-    assert first.response is not None and first.response.embeds and first.followups
+    assert first.response is not None and first.response.embeds and not first.followups
     calls = len(openai_server.chat_requests)
-    assert calls == len([f for f in first.followups if f.components])  # one LLM call per story
+    stories = [m for m in world.channel.threads[-1].history() if m.components]  # the thread under the header
+    assert calls == len(stories)  # one LLM call per story
 
     second = await world.alice.slash(world.channel, "brief", date=SEED_DAY)
     assert_ephemeral_refusal(simcord_env, second, "Please wait")
@@ -96,7 +97,7 @@ async def test_a_spent_budget_stops_the_briefs_llm_calls_then_refuses_without_ca
     world = make_world(simcord_env)
     the_bot(simcord_env, budget=TOKENS_PER_CALL, cooldown=0.0)
     first = await world.alice.slash(world.channel, "brief", date=SEED_DAY)
-    stories = [f for f in first.followups if f.components]
+    stories = [m for m in world.channel.threads[-1].history() if m.components]
     assert len(stories) >= 2
     # The first story's call spends the whole allowance; the others are written extractively, uncalled.
     assert len(openai_server.chat_requests) == 1
@@ -156,5 +157,5 @@ async def test_the_first_and_last_days_the_calendar_allows_give_an_empty_brief(
     world = make_world(simcord_env)
     result = await world.alice.slash(world.channel, "brief", date=day)
     assert result.response is not None and not result.ephemeral
-    assert result.response.embeds[0].title == f"Brief, {day} (last 1 day(s))"
+    assert result.response.embeds[0].title == f"Brief · {day}"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

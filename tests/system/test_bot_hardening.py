@@ -124,8 +124,8 @@ async def test_thirty_asks_in_ten_seconds_hit_the_cooldown_and_the_llm_sees_only
 
 
 async def _open_story_modal(world: Any, actor: simcord.MemberActor) -> Any:
-    brief = await actor.slash(world.channel, "brief", date=SEED_DAY)
-    story = next(f for f in brief.followups if f.components)
+    await actor.slash(world.channel, "brief", date=SEED_DAY)
+    story = next(m for m in world.channel.threads[-1].history() if m.components)  # stories: in the brief's thread
     return await actor.click(story, label="Ask")
 
 
@@ -143,7 +143,7 @@ async def test_the_story_ask_modal_obeys_the_cooldown_budget_and_deadline(
     assert cooled.ephemeral and cooled.response is not None and "Please wait" in cooled.response.content
 
     bot = simcord_env.bot
-    assert isinstance(bot, commands.Bot)
+    assert isinstance(bot, commands.AutoShardedBot)
     admin_modal = await _open_story_modal(world, world.admin)
     bot.budget.meter(world.admin.id)(Completion(text="", prompt_tokens=1000))  # type: ignore[attr-defined]
     spent = await world.admin.submit_modal(admin_modal, {"question": QUESTION})

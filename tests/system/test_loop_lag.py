@@ -54,8 +54,8 @@ async def test_loop_lag_stays_under_250_ms_during_questions_and_a_reindex(
 async def test_loop_lag_stays_under_250_ms_during_an_incremental_reindex_of_a_big_live_index(
     tmp_path: Path, embeddings: Any, openai_server: FakeOpenAIServer
 ) -> None:
-    """Chroma's HNSW flushes and the BM25 refit grow with the live index: 5,000 chunks makes the refit
-    run in its child process (`retrieval.index.bm25_fit`), as on a real corpus."""
+    """Chroma's HNSW flushes grow with the live index: 5,000 live chunks, then an incremental run that
+    adds its articles to them and to the lexical index (`retrieval.index.lexical`, updated in place)."""
     loop_lag = load_bench("loop_lag")
     rebuild = load_bench("rebuild_under_queries")
     service, seeds = loop_lag.build_service(tmp_path, openai_server.base_url, embeddings)

@@ -23,6 +23,7 @@ from bot.render.brief import render_brief, render_story_disagreements, render_st
 from bot.render.messages import RenderedMessage
 from bot.render.safe import thread_name
 from retrieval.brief.models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
+from retrieval.index.listing import ArticleMatches
 from retrieval.models import (
     Answer,
     Article,
@@ -151,7 +152,11 @@ def test_status_replies_never_link_ping_or_escape(text: str) -> None:
     stats = IndexStats(articles=1, chunks=1, outlets=((text or "o", 1),), newest=(article,), embedder=text)
     for value in strings(status.render_stats(stats).to_dict()):
         assert_safe(value, "/sources")
-    for value in strings(status.render_stats(stats, query=text or "q").to_dict()):
+    for value in strings(status.render_stats(stats, detail=True).to_dict()):
+        assert_safe(value, "/sources detail")
+    linked = article.model_copy(update={"url": CITED})  # a hostile title inside a real masked link
+    matches = ArticleMatches(query=text or "q", total=3, articles=(article, linked))
+    for value in strings(status.render_matches(matches).to_dict()):
         assert_safe(value, "/sources query")
     failures = (Failure(origin=text or "o", reason=text or "r"), Failure(origin=BREAKOUT, reason=text))
     report = IndexReport(failures=failures)
@@ -184,5 +189,5 @@ def test_a_hostile_source_url_never_becomes_a_masked_link() -> None:
     for text in (sources, report, button):
         assert "evil.example" not in text and "official notice" not in text, text
         assert "](" not in text, text
-    assert sources == "[1] **Title** · Title, 2024-06-19"  # shown without a link
+    assert sources == "[1] **Title** · Title, <t:1718798400:D>"  # shown without a link
     assert f"<{CITED}>" in button and button.count("<https://") == 1

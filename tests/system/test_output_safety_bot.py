@@ -82,10 +82,10 @@ async def test_a_hostile_article_never_speaks_as_the_bot_on_discord(simcord_env:
     asked = await world.alice.slash(world.channel, "ask", question="How many votes were counted in Springfield?")
     assert asked.response is not None and asked.response.embeds
     answer = " ".join(e.description or "" for e in asked.response.embeds)
-    assert "5,000" in answer and f"<https://{CITED_HOST}/ballot>" in answer  # the story still gets through
+    assert "5,000" in answer and f"](https://{CITED_HOST}/ballot)" in answer  # the story still gets through
 
-    brief = await world.alice.slash(world.channel, "brief", date="2024-06-19")
-    story = next(f for f in brief.followups if f.components)
+    await world.alice.slash(world.channel, "brief", date="2024-06-19")
+    story = next(m for m in world.channel.threads[-1].history() if m.components)  # stories: in the brief's thread
     sources = await world.alice.click(story, label="Sources")
     disagreements = await world.alice.click(story, label="Disagreements")
     assert sources.response is not None and "Springfield" in sources.response.content

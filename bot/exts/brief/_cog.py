@@ -3,6 +3,7 @@
 The daily brief is a `discord.ext.tasks` loop at `settings.brief_time` (UTC), started only when
 `settings.brief_channel_id` is set. A failed post (Discord 5xx, Missing Permissions, an engine error)
 is logged and the loop simply waits for the next day: it never crashes or retries in a tight loop.
+A server that set its own brief with /settings is posted by `_schedule` instead, at its local time.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.exts.brief._schedule import BriefScheduler, Plan, role_ping, takes_over
 from bot.exts.brief._views import StoryButton, brief_store, story_view
 from bot.render import messages as render
 from bot.render.brief import BriefMessage, render_brief
@@ -26,7 +28,9 @@ from bot.utils.brief_store import BriefStore
 from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS
+from bot.utils.tenancy import tenants_for
 from retrieval.brief.models import Brief
+from retrieval.brief.topics import TopicFilter
 from retrieval.errors import BriefbotError, DateOutOfRangeError
 from retrieval.search.windows import window_out_of_range, window_start
 
@@ -72,31 +76,38 @@ class BriefCommands(commands.Cog):
         self.store: BriefStore = brief_store(bot)
         self.daily_brief = tasks.loop(time=utc_time(bot.settings.brief_time))(self._daily_brief)
         self.daily_brief.before_loop(self._until_ready)
+        self.schedule = BriefScheduler(bot, self.publish_brief)  # servers' own briefs, at their local time
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(StoryButton)  # story buttons of earlier processes keep working
+        self.schedule.start()
         if self.bot.settings.brief_channel_id:
             self.daily_brief.start()
 
     async def cog_unload(self) -> None:
         self.daily_brief.cancel()
+        self.schedule.stop()
         self.bot.remove_dynamic_items(StoryButton)
 
-    def _build(self, as_of: dt.datetime, topic: str | None, metering: Metering) -> Brief:
-        """Worker thread: the brief (its LLM calls charged to whoever asked), its stories stored for the buttons."""
+    def _build(self, as_of: dt.datetime, topic: str | None, metering: Metering,
+               tenants: frozenset[str] | None = None, topics: TopicFilter | None = None) -> Built:
+        """Worker thread: the brief (its LLM calls charged to whoever asked), its stories stored for the
+        buttons; for an empty brief, the newest day that has articles too."""
         brief = self.bot.service.brief(
             as_of=as_of, topic=topic, window_hours=BRIEF_WINDOW_HOURS,
-            on_usage=metering.on_usage, may_call=metering.may_call,
+            on_usage=metering.on_usage, may_call=metering.may_call, tenants=tenants, topics=topics,
         )
         self.store.save(brief)
-        return brief
+        return Built(brief, None if brief.stories else _newest_day(self.bot, tenants))
 
     async def _limited_build(
-        self, user_id: int | None, as_of: dt.datetime, topic: str | None, on_queued: OnQueued
-    ) -> Brief:
+        self, user_id: int | None, as_of: dt.datetime, topic: str | None, on_queued: OnQueued,
+        tenants: frozenset[str] | None = None, topics: TopicFilter | None = None,
+    ) -> Built:
         """Like every answer: in a concurrency slot, within the user's budget, their tokens metered."""
         return await self.bot.answerer.limited(
-            user_id, on_queued, lambda metering: asyncio.to_thread(self._build, as_of, topic, metering)
+            user_id, on_queued,
+            lambda metering: asyncio.to_thread(self._build, as_of, topic, metering, tenants, topics),
         )
 
     # --- /brief ----------------------------------------------------------------------------
@@ -128,17 +139,22 @@ class BriefCommands(commands.Cog):
             )
 
         try:
-            brief = await self._limited_build(interaction.user.id, as_of, topic, show_queued)
+            built = await self._limited_build(interaction.user.id, as_of, topic, show_queued,
+                                              tenants_for(interaction.guild_id))
         except BriefbotError as exc:  # e.g. the budget was spent by work queued ahead of this brief
             await interaction.edit_original_response(
                 content=render.render_error(str(exc)), embeds=[], allowed_mentions=NO_MENTIONS
             )
             return
-        head, *rest = render_brief(brief)
-        await interaction.edit_original_response(
+        head, *rest = _rendered(built)
+        posted = await interaction.edit_original_response(
             content=None, embeds=head.message.embeds, allowed_mentions=NO_MENTIONS
         )
-        for part in rest:
+        thread = await _thread_for(posted, built.brief) if rest else None
+        if thread is not None:
+            await _send_all(thread, rest)
+            return
+        for part in rest:  # no thread here (a DM, or no permission): the stories follow in the channel
             await interaction.followup.send(
                 embeds=part.message.embeds, view=_view(part), allowed_mentions=NO_MENTIONS
             )
@@ -165,24 +181,50 @@ class BriefCommands(commands.Cog):
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             log.warning("brief channel %s is not a text channel; no daily brief", channel_id)
             return
-        brief = await self._limited_build(None, discord.utils.utcnow(), None, _not_told)
-        head, *rest = render_brief(brief)
-        posted = await channel.send(embeds=head.message.embeds, allowed_mentions=NO_MENTIONS)
-        where = await _thread_for(posted, brief) if rest else channel
+        if await takes_over(self.bot, channel.guild.id):
+            return  # the server set its own brief: the scheduler posts it
+        await self.publish_brief(channel)
+
+    async def publish_brief(self, channel: discord.TextChannel | discord.Thread, plan: Plan | None = None
+                            ) -> discord.Message:
+        """Build and post a daily brief (the server's articles, its topics, its brief role); returns the header."""
+        tenants = tenants_for(plan.guild_id if plan else channel.guild.id)
+        built = await self._limited_build(None, discord.utils.utcnow(), None, _not_told, tenants,
+                                          plan.topics if plan else None)
+        head, *rest = _rendered(built)
+        content, mentions = role_ping(plan.role_id if plan else None)
+        posted = await channel.send(content=content, embeds=head.message.embeds, allowed_mentions=mentions)
+        where = (await _thread_for(posted, built.brief) if rest else None) or channel
         await _send_all(where, rest)
+        return posted
 
 
-async def _thread_for(head: discord.Message, brief: Brief) -> discord.abc.Messageable:
-    """The stories go in a thread under the header; without thread permission, in the channel."""
+class Built(NamedTuple):
+    brief: Brief
+    newest_day: dt.date | None  # set for an empty brief: the newest day that has articles
+
+
+def _newest_day(bot: BriefBot, tenants: frozenset[str] | None = None) -> dt.date | None:
+    """Worker thread: the publication day of the newest indexed article (None for an empty index)."""
+    return next((a.published for a in bot.service.stats(tenants=tenants).newest if a.published), None)
+
+
+def _rendered(built: Built) -> list[BriefMessage]:
+    return render_brief(built.brief, today=discord.utils.utcnow().date(), newest_day=built.newest_day)
+
+
+async def _thread_for(head: discord.Message, brief: Brief) -> discord.Thread | None:
+    """The stories go in a thread under the header; None where the bot cannot open one (a DM, a thread,
+    no permission), and they go in the channel instead."""
     if not isinstance(head.channel, discord.TextChannel):
-        return head.channel
+        return None
     try:
         return await head.create_thread(
             name=f"Brief {brief.as_of.date().isoformat()}", auto_archive_duration=THREAD_ARCHIVE_MINUTES
         )
     except discord.HTTPException as exc:
         log.info("could not open a thread for the brief (%s); posting in the channel", exc)
-        return head.channel
+        return None
 
 
 async def _send_all(where: discord.abc.Messageable, parts: Sequence[BriefMessage]) -> None:
@@ -195,7 +237,7 @@ async def _not_told(position: int) -> None:
 
 
 def _view(part: BriefMessage) -> discord.ui.View:
-    return story_view(part.story_key) if part.story_key else discord.utils.MISSING
+    return story_view(part.story_key, disputed=part.disputed) if part.story_key else discord.utils.MISSING
 
 
 __all__ = ["BAD_DATE_MESSAGE", "BriefCommands", "brief_as_of"]

@@ -24,6 +24,7 @@ from bot.utils.conversations import History
 from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import InteractionTarget
+from bot.utils.tenancy import tenants_for, visible_to
 from retrieval.errors import BriefbotError
 
 if TYPE_CHECKING:
@@ -47,11 +48,13 @@ def brief_store(bot: BriefBot) -> BriefStore:
     return BriefStore(bot.settings.data_dir / BRIEFS_FOLDER, bot.settings.brief_retention_days)
 
 
-def story_view(key: str) -> discord.ui.View:
-    """The three buttons under a story; no timeout, so they outlive the process via their custom_ids."""
+def story_view(key: str, *, disputed: bool = True) -> discord.ui.View:
+    """The story's buttons (Disagreements only when the story has one); no timeout, so they outlive the
+    process via their custom_ids."""
     view = discord.ui.View(timeout=None)
     for kind in BUTTONS:
-        view.add_item(StoryButton(kind, key))
+        if kind != "disagreements" or disputed:
+            view.add_item(StoryButton(kind, key))
     return view
 
 
@@ -78,6 +81,8 @@ class StoryButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: BriefBot = interaction.client  # type: ignore[assignment]
         stored = await asyncio.to_thread(brief_store(bot).load, self.key)
+        if stored is not None and not visible_to(stored.story.article_ids, interaction.guild_id):
+            stored = None  # another server's story: as if it did not exist
         if stored is None:
             await send_ephemeral(interaction, render.render_error(GONE_MESSAGE))
         elif self.kind == "ask":
@@ -111,7 +116,8 @@ class AskStoryModal(discord.ui.Modal):
             await send_ephemeral(interaction, render.render_error(refused))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        request = AskRequest(interaction.user.id, tuple(self.stored.story.article_ids), (STORY_ONLY_NOTE,))
+        request = AskRequest(interaction.user.id, tuple(self.stored.story.article_ids), (STORY_ONLY_NOTE,),
+                             tenants=tenants_for(interaction.guild_id))
         await bot.answerer.answer(
             self.question.value, History(()), InteractionTarget(interaction, ephemeral=True), request=request
         )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
-import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,16 +20,15 @@ from bot.render.messages import (
 )
 from bot.render.safe import safe
 from bot.render.text_split import CITATION, split_text
+from bot.render.timestamps import discord_date
 from retrieval.models import (
     Answer,
-    Article,
     Chunk,
     Citation,
     Disagreement,
     Failure,
     IndexProgress,
     IndexReport,
-    IndexStats,
     ScoredChunk,
 )
 
@@ -159,7 +157,7 @@ def test_split_without_any_boundary_moves_the_cut_before_a_citation() -> None:
     assert pieces[1].startswith("[123]")
 
 
-def test_answer_shows_text_then_a_numbered_source_list_with_unfurl_safe_links() -> None:
+def test_answer_shows_text_then_a_numbered_source_list_of_masked_links() -> None:
     answer = Answer(
         question="Why did Putin visit?",
         text="He wanted allies [1]. The US worried [2].",
@@ -172,8 +170,10 @@ def test_answer_shows_text_then_a_numbered_source_list_with_unfurl_safe_links() 
     assert first.description == answer.text
     assert sources.title == "Sources"
     lines = (sources.description or "").splitlines()
-    assert lines[0].startswith("[1] **Article number 1") and "<https://news.example.org/1/" in lines[0]
-    assert "Outlet 1, 2024-06-02" in lines[0]
+    # The title is the link (an embed never unfurls it); the bare URL is never shown as text.
+    assert lines[0].startswith("[1] [Article number 1")
+    assert "](https://news.example.org/1/" in lines[0] and " https://" not in lines[0] and "<https" not in lines[0]
+    assert f"Outlet 1, {discord_date(date(2024, 6, 2))}" in lines[0]  # each reader's own time zone
     assert "\\*markdown\\*" in lines[0]  # titles cannot inject formatting
     assert lines[1].startswith("[2] ")
 
@@ -215,23 +215,9 @@ def test_partial_error_and_progress_texts_stay_short_and_neutralise_mentions() -
     assert len(report) <= MAX_CONTENT_CHARS and "and 5 more failures" in report
 
 
-def test_stats_embed_and_autocomplete() -> None:
-    stats = IndexStats(
-        articles=2,
-        chunks=9,
-        outlets=(("Reuters", 1), ("AP", 1)),
-        newest=(Article(id="1", title="Putin in Pyongyang", text="t", outlet="Reuters", published=date(2024, 6, 19)),),
-        last_indexed=datetime(2024, 6, 20, 8, 0),
-        embedder="minilm",
-    )
-    embed = status.render_stats(stats)
-    assert "**2** articles" in (embed.description or "") and "2024-06-20 08:00" in (embed.description or "")
-    assert [f.name for f in embed.fields] == ["Outlets", "Newest"]
-    filtered = status.render_stats(stats, query="reuters")
-    assert "AP" not in (filtered.fields[0].value or "")
+def test_autocomplete_choices() -> None:  # the /sources embeds: tests/bot/render/test_render_status.py
     assert status.autocomplete_choices(["Reuters", "AP", "x" * 300], "") == ["Reuters", "AP", "x" * 99 + "…"]
     assert status.autocomplete_choices(["Reuters", "AP"], "reu") == ["Reuters"]
-    assert isinstance(embed, discord.Embed)
 
 
 def test_preview_shows_sources_first_then_the_text_within_the_content_limit() -> None:
@@ -252,9 +238,9 @@ def test_preview_shows_sources_first_then_the_text_within_the_content_limit() ->
     ]
     lines = render.preview_sources(chunks)
     assert lines == (
-        "[1] Title 0 @here · Wire, 2024-06-19",
-        "[2] Title 1 @here · Wire, 2024-06-19",
-        "[3] Title 2 @here · Wire, 2024-06-19",
+        f"[1] Title 0 @here · Wire, {discord_date(date(2024, 6, 19))}",
+        f"[2] Title 1 @here · Wire, {discord_date(date(2024, 6, 19))}",
+        f"[3] Title 2 @here · Wire, {discord_date(date(2024, 6, 19))}",
     )
     content = render.render_partial(render.Preview(text="So far [1] @everyone " + "y" * 3000, sources=lines))
     assert content.startswith("**Reading:**\n• [1] Title 0")

@@ -22,6 +22,7 @@ from bot.render.brief import (
     story_key,
 )
 from bot.render.safe import safe
+from bot.render.timestamps import discord_date
 from retrieval.brief.models import Brief, BriefSource, ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.models import Citation
 
@@ -151,8 +152,8 @@ SOURCES = (
 def test_a_story_embed_has_headline_points_legend_and_coverage() -> None:
     brief = Brief(as_of=AS_OF, window_hours=24, stories=(small_story(),), sources=SOURCES)
     header, story = render_brief(brief)
-    assert header.story_key is None and header.message.embeds[0].title == "Brief, 2024-06-20 (last 1 day(s))"
-    assert "1. **Putin visits North Korea** · 2 outlets: Outlet 1, Outlet 2" in (header.message.embeds[0].description
+    assert header.story_key is None and header.message.embeds[0].title == "Brief · 2024-06-20"
+    assert "1. **Putin visits North Korea** · 2 articles · 2 outlets" in (header.message.embeds[0].description
                                                                                  or "")
     (embed,) = story.message.embeds
     assert embed.title == "1. Putin visits North Korea"
@@ -160,21 +161,33 @@ def test_a_story_embed_has_headline_points_legend_and_coverage() -> None:
         "Putin met Kim in Pyongyang. [1]\n\n**Key points**\n• The visit is the first in 24 years. [1][2]\n\n"
         "[1] Putin in Pyongyang · Outlet 1\n[2] US warns · Outlet 2"
     )
-    assert embed.footer.text == "2 outlets: Outlet 1, Outlet 2"
+    assert embed.footer.text == "2 articles · 2 outlets"  # the story's real article count
 
 
 def test_an_empty_window_says_so_plainly() -> None:
     (header,) = render_brief(Brief(as_of=AS_OF, window_hours=24, topic="budget"))
     embed = header.message.embeds[0]
     assert embed.description == EMPTY_BRIEF_TEXT
-    assert embed.title == "Brief, 2024-06-20 (last 1 day(s), topic: budget)"
+    assert embed.title == "Brief · 2024-06-20 · budget"
+
+
+def test_the_window_is_said_as_a_person_would_and_an_empty_brief_names_the_newest_day() -> None:
+    today = AS_OF.date()
+    (header,) = render_brief(Brief(as_of=AS_OF, window_hours=24), today=today, newest_day=date(2024, 6, 2))
+    embed = header.message.embeds[0]
+    assert embed.title == "Brief · today, 2024-06-20"
+    newest = "The newest articles are from 2024-06-02: try `/brief date:2024-06-02`."
+    assert embed.description == f"{EMPTY_BRIEF_TEXT} {newest}"
+    (week,) = render_brief(Brief(as_of=AS_OF, window_hours=72))
+    assert week.message.embeds[0].title == "Brief · the last 3 days to 2024-06-20"
+    assert "day(s)" not in week.message.embeds[0].title
 
 
 def test_sources_reply_lists_only_the_storys_sources_with_unfurl_free_links() -> None:
     text = render_story_sources(small_story(), SOURCES)
     assert "<https://example.org/a1>" in text and "<https://example.org/a2>" in text
     assert "a3" not in text and "Other story" not in text
-    assert "(also: Wire B)" in text and "Outlet 1, 2024-06-19" in text
+    assert "(also: Wire B)" in text and f"Outlet 1, {discord_date(date(2024, 6, 19))}" in text
 
 
 def test_disagreements_reply_shows_each_side_with_its_citations_or_says_none() -> None:

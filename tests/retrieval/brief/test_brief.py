@@ -77,13 +77,14 @@ def test_every_point_is_cited_and_every_quote_is_in_its_article(brief: Brief, co
     by_id = {a.id: a for a in corpus}
     assert brief.stories
     for story in brief.stories:
-        assert 1 <= len(story.key_points) <= 5
+        assert 1 <= len(story.key_points) <= 3
         for point in story.key_points:
             assert point.citations
-    numbered = {s.n: s for s in brief.sources}
-    for citation in brief.citations():
-        assert numbered[citation.n].article_id == citation.article_id
-        assert citation.quote
+        numbered = {s.n: s for s in story.sources}  # each story numbers its own sources from [1]
+        assert sorted(numbered) == list(range(1, len(story.article_ids) + 1))
+        for citation in story.citations():
+            assert numbered[citation.n].article_id == citation.article_id
+            assert citation.quote
     assert check_quotes(brief, by_id) == []
 
 
@@ -118,7 +119,7 @@ def test_the_model_refuses_uncited_points_and_unresolved_citations() -> None:
 def test_the_seeds_contradictions_become_a_cited_disagreement(brief: Brief, seed: Article) -> None:
     story = _story(brief, seed.id)
     assert story.single_source and story.coverage == 1
-    seed_n = next(s.n for s in brief.sources if s.article_id == seed.id)
+    seed_n = next(s.n for s in story.sources if s.article_id == seed.id)
     contradiction = next(c for c in story.contradictions if c.claim == SEED_CONTRADICTION)
     assert [side.says for side in contradiction.sides] == [
         "Western nations express concern over military cooperation",
@@ -151,7 +152,7 @@ def test_near_duplicates_are_one_story_counted_per_outlet(brief: Brief) -> None:
 
 def test_a_number_the_outlets_disagree_on_is_a_cited_contradiction(brief: Brief) -> None:
     storm = _story(brief, "storm-a")
-    n = {s.article_id: s.n for s in brief.sources}
+    n = {s.article_id: s.n for s in storm.sources}
     contradiction = next(c for c in storm.contradictions if c.claim.startswith("Sources disagree"))
     sides = {side.says: {c.n for c in side.citations} for side in contradiction.sides}
     assert sides == {"12": {n["storm-a"]}, "31": {n["storm-b"]}}
@@ -169,7 +170,7 @@ def test_the_window_and_the_topic_filter(corpus: list[Article], embeddings) -> N
 
 def test_an_empty_window_gives_an_empty_brief(corpus: list[Article], embeddings) -> None:
     empty = build_brief(corpus, as_of=datetime(2030, 1, 1, tzinfo=UTC), embeddings=embeddings)
-    assert empty.stories == () and empty.sources == ()
+    assert empty.stories == () and empty.all_sources() == ()
 
 
 def test_split_sides() -> None:

@@ -120,7 +120,8 @@ STORM = [
 def test_sides_cite_every_source_that_says_them(embeddings) -> None:
     found = find_disagreements("How many people did Typhoon Hagupit kill?", STORM, embeddings)
     assert found[0].sides == (("12", (1, 3)), ("31", (2,)))
-    assert "How many people did Typhoon Hagupit kill" in found[0].topic
+    # a short label of the fact and its subject, never the question copied (issue 13)
+    assert found[0].topic == "the figure (Typhoon Hagupit killed)"
 
 
 def test_a_question_about_another_kind_of_fact_ignores_the_clash(embeddings) -> None:

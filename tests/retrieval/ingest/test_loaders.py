@@ -25,7 +25,9 @@ def test_seed_is_parsed_into_body_key_points_and_contradictions() -> None:
     assert "Key points" not in seed.text and "Contradictions" not in seed.text
     assert "deny arms trade allegations" not in seed.text  # not indexed twice
     assert seed.published == date(2024, 6, 19)  # derived from the file name
-    assert seed.title.startswith("Russian President Vladimir Putin")
+    # No title line: the first key point names it, whole; a briefing's outlet reads "Briefing".
+    assert seed.title == "Putin visits North Korea to deepen strategic alliance, first visit in 24 years"
+    assert seed.outlet == "Briefing" and seed.outlets == ("Briefing",)
 
 
 def test_front_matter_and_missing_fields(tmp_path: Path) -> None:
@@ -49,7 +51,8 @@ def test_jsonl_in_realtimeqa_format(tmp_path: Path) -> None:
     (tmp_path / "articles.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     [article], failures = load_path(tmp_path / "articles.jsonl")
     assert failures == []
-    assert (article.outlet, article.published) == ("cnn.com", date(2022, 9, 1))
+    # The page's own " | CNN" names the outlet and leaves the title.
+    assert (article.outlet, article.title, article.published) == ("CNN", "T", date(2022, 9, 1))
     assert article.id == article_id(str(tmp_path / "articles.jsonl"), "abc123def456")  # the file and its own id
 
 

@@ -1,6 +1,6 @@
-"""bench/fold_eval.py's week folds and leave-one-week-out selection, on made-up weekly scores.
+"""Week folds and leave-one-week-out selection (retrieval/eval/folds.py), on made-up weekly scores.
 
-Nothing is embedded or indexed: the selection logic (bench/fold_select.py) gets known per-week scores,
+Nothing is embedded or indexed: the selection logic gets known per-week scores,
 and the weekly metric goes through `briefbot eval`'s summary on two hand-made outcomes.
 """
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from retrieval.eval import folds as fold_module
 from retrieval.eval.realtimeqa import Outcome
 from tests.system.test_loop_lag import load_bench
 
@@ -32,7 +33,7 @@ SCORES = {
 
 @pytest.fixture(scope="module")
 def folds() -> Any:
-    return load_bench("fold_select")
+    return fold_module
 
 
 def test_a_week_is_the_monday_to_sunday_iso_week_of_the_question_date(folds: Any) -> None:

@@ -1,4 +1,6 @@
-"""Week folds and leave-one-week-out selection for bench/fold_eval.py (pure: no index, no model).
+"""Week folds and leave-one-week-out selection (pure: no index, no model).
+
+Used by `briefbot eval --folds week` (retrieval/eval/weekly.py) and bench/fold_eval.py.
 
 A *week* is the ISO calendar week (Monday to Sunday, `date.isocalendar()`) of a question's
 `question_date`, labelled `YYYY-Www`. On realtimeqa-dev this gives exactly the data set's 12 quiz
@@ -14,7 +16,7 @@ Standard deviations are over weeks, with n - 1 (`statistics.stdev`).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,12 +46,15 @@ def _std(values: Sequence[float]) -> float:
     return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def summarise_weeks(per_week: WeekScores, metrics: Sequence[str] = METRICS) -> dict[str, Any]:
-    """Per metric: mean and std over weeks, and the worst week (lowest value; first such week on a tie)."""
+def summarise_weeks(per_week: WeekScores, metrics: Sequence[str] = METRICS,
+                    lower_is_better: Collection[str] = ()) -> dict[str, Any]:
+    """Per metric: mean and std over weeks, and the worst week (lowest value, or highest for a metric in
+    `lower_is_better` such as a false-refusal rate; the first such week on a tie)."""
     out: dict[str, Any] = {}
     for metric in metrics:
         values = {week: scores[metric] for week, scores in per_week.items()}
-        worst = min(values, key=lambda w: values[w])
+        sign = -1 if metric in lower_is_better else 1
+        worst = min(values, key=lambda w: sign * values[w])
         out[metric] = {"mean": round(statistics.mean(values.values()), 4),
                        "std": round(_std(list(values.values())), 4),
                        "worst": round(values[worst], 4), "worst_week": worst}

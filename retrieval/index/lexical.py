@@ -1,0 +1,341 @@
+"""The lexical index of one generation, beside Chroma: BM25 postings (`postings`, Tantivy) plus an
+SQLite file with the chunk texts and the article table.
+
+It replaces a bm25s index refitted over every chunk at each run and at each process start: it is
+updated in place by each index run, persisted and opened (not rebuilt), and a search reads only
+its terms' postings from disk, so the bot's memory does not hold the history's postings. The
+tenant and the published day are filtered inside the postings index, never after the fact.
+
+The article table is the ledger of what is indexed (id, day, outlet, title, url, tenant, chunk
+count, content hash, the Chroma record's metadata), with per-outlet counts kept by triggers;
+`retrieval.index.catalog` reads it for briefs, stats and autocomplete.
+
+Crash safety, with Chroma: an article is written here first as *pending* (rows in one SQLite
+transaction, postings buffered), then to Chroma; it is marked done only once the postings are
+committed (`flush`, at an index run's end). A removal marks it pending, removes it from Chroma,
+then from here. Whatever a crash interrupts is pending, and an index run redoes pending articles.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import Stemmer
+
+from retrieval.index.chunking import text_for_lexical
+from retrieval.index.postings import Postings
+from retrieval.models import Chunk
+
+UNKNOWN_DAY = -1
+FORMAT = "2"  # of the files; `lexical_files` rebuilds an index of another format from the store
+SQLITE_FILE = "articles.sqlite"
+POSTINGS_DIR = "postings"
+BUSY_TIMEOUT_SECONDS = 30.0  # a reader waits this long for a writer's transaction (WAL: rarely at all)
+_STEMMER = Stemmer.Stemmer("english")
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+
+
+def _bm25s_stop_words() -> frozenset[str]:
+    """bm25s's English stop words, read from its `stopwords` module alone: importing the package
+    pulls in scipy (~1 s), which a cold `briefbot ask` cannot afford."""
+    package = importlib.util.find_spec("bm25s")
+    locations = list(package.submodule_search_locations or []) if package else []
+    spec = importlib.util.spec_from_file_location("_bm25s_stopwords", Path(locations[0]) / "stopwords.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("bm25s's stopwords module is missing")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN)
+
+
+_STOP_WORDS = _bm25s_stop_words()
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(
+    id TEXT PRIMARY KEY, day INTEGER NOT NULL, outlet TEXT NOT NULL, title TEXT NOT NULL, url TEXT,
+    tenant TEXT NOT NULL, chunk_count INTEGER NOT NULL, content_hash TEXT NOT NULL,
+    pending INTEGER NOT NULL DEFAULT 1, meta TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_day ON articles(day, id);
+CREATE INDEX IF NOT EXISTS articles_pending ON articles(pending) WHERE pending = 1;
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL, n INTEGER NOT NULL,
+    kind TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL, url TEXT, day INTEGER NOT NULL,
+    outlet TEXT NOT NULL, tenant TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS outlet_counts(
+    tenant TEXT NOT NULL, outlet TEXT NOT NULL, articles INTEGER NOT NULL, chunks INTEGER NOT NULL,
+    PRIMARY KEY (tenant, outlet));
+CREATE TRIGGER IF NOT EXISTS articles_counted AFTER INSERT ON articles BEGIN
+    INSERT INTO outlet_counts VALUES (new.tenant, new.outlet, 1, new.chunk_count)
+    ON CONFLICT (tenant, outlet) DO UPDATE SET articles = articles + 1, chunks = chunks + new.chunk_count;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_uncounted AFTER DELETE ON articles BEGIN
+    UPDATE outlet_counts SET articles = articles - 1, chunks = chunks - old.chunk_count
+    WHERE tenant = old.tenant AND outlet = old.outlet;
+    DELETE FROM outlet_counts WHERE tenant = old.tenant AND outlet = old.outlet AND articles <= 0;
+END;
+"""
+_CHUNK_COLUMNS = "c.id, c.article_id, c.n, c.kind, c.text, c.title, c.url, c.day, c.outlet, c.tenant"
+
+
+def stemmed_terms(text: str) -> list[str]:
+    """The BM25 tokens of a text: lower-cased words, English stop words out, Snowball-stemmed. The
+    same tokens as `bm25s.tokenize(..., stopwords="en", stemmer=...)`, the old index's (tested),
+    without its per-call overhead."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP_WORDS]
+    return list(_STEMMER.stemWords(words))
+
+
+def day_of(value: date | None) -> int:
+    return value.toordinal() if value else UNKNOWN_DAY
+
+
+def chunk_from_row(row: Sequence[Any]) -> Chunk:
+    chunk_id, article_id, n, kind, text, title, url, day, outlet, tenant = row[:10]
+    return Chunk(id=chunk_id, article_id=article_id, n=n, kind=kind, text=text, title=title, url=url or None,
+                 published=date.fromordinal(day) if day > 0 else None, outlet=outlet, tenant=tenant)
+
+
+def tenant_clause(tenants: frozenset[str] | None, column: str) -> tuple[str, list[str]]:
+    """` AND column IN (...)` for a tenant filter (none for None: every tenant)."""
+    if tenants is None:
+        return "", []
+    ordered = sorted(tenants)
+    return f" AND {column} IN ({','.join('?' * len(ordered))})", ordered
+
+
+class LexicalStore:
+    """One generation's lexical index. Thread-safe: one SQLite connection per thread, WAL for other
+    processes; `directory` None keeps everything in memory."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.path = str(directory / SQLITE_FILE) if directory is not None else ":memory:"
+        self.postings = Postings(directory / POSTINGS_DIR if directory is not None else None)
+        self._newest_chunk_day = UNKNOWN_DAY  # of an index built from chunks alone (`from_chunks`)
+        self._done_on_flush: list[str] = []
+        self._deleted_on_flush: list[str] = []
+        self._local = threading.local()
+        self._memory: sqlite3.Connection | None = None
+        if self.path == ":memory:":  # one shared connection: a second one would be another database
+            self._memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            self._memory_lock = threading.Lock()
+        db = self.connection()
+        db.executescript(_SCHEMA)
+        # A new (empty) index is of this format; one without the key predates it and is rebuilt.
+        db.execute("INSERT OR IGNORE INTO info SELECT 'format', ? WHERE NOT EXISTS (SELECT 1 FROM chunks)",
+                   (FORMAT,))
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> LexicalStore:
+        """An in-memory index of these chunks (benchmarks, stores without a data dir)."""
+        index = cls(None)
+        listed = list(chunks)
+        index.add_chunks(listed)
+        index.flush()
+        index._newest_chunk_day = max((day_of(c.published) for c in listed), default=UNKNOWN_DAY)
+        return index
+
+    def connection(self) -> sqlite3.Connection:
+        if self._memory is not None:
+            return self._memory
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                                 check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self)
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # --- state -------------------------------------------------------------------------------
+    def info(self, key: str) -> str | None:
+        row = self.connection().execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_info(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
+
+    # --- writes ------------------------------------------------------------------------------
+    def add_chunks(self, chunks: Iterable[Chunk], db: sqlite3.Connection | None = None) -> None:
+        """Insert or replace these chunks (their text rows and their postings)."""
+        if db is None:
+            with self.transaction() as tx:
+                self.add_chunks(chunks, tx)
+            return
+        for chunk in chunks:
+            day = day_of(chunk.published)
+            cursor = db.execute(
+                "INSERT OR REPLACE INTO chunks (id, article_id, n, kind, text, title, url, day, outlet, tenant)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (chunk.id, chunk.article_id, chunk.n, chunk.kind, chunk.text, chunk.title, chunk.url, day,
+                 chunk.outlet, chunk.tenant))
+            self.postings.add(int(cursor.lastrowid or 0), chunk.id, chunk.article_id,
+                              stemmed_terms(text_for_lexical(chunk)), day, chunk.tenant)
+
+    def put_articles(self, entries: Sequence[tuple[Mapping[str, Any], Sequence[Chunk]]]) -> None:
+        """Write articles (record metadata with `id`, and chunks) as pending, in one transaction:
+        `mark_done` follows once the store holds them too, so a crash in between is redone."""
+        article_ids = [str(record["id"]) for record, _ in entries]
+        rewritten = set(article_ids)  # a removal earlier in this run no longer applies to them
+        self._deleted_on_flush = [i for i in self._deleted_on_flush if i not in rewritten]
+        self.postings.delete_articles(article_ids)
+        with self.transaction() as db:
+            self._delete(db, article_ids)
+            for record, chunks in entries:
+                db.execute(
+                    "INSERT INTO articles (id, day, outlet, title, url, tenant, chunk_count, content_hash,"
+                    " pending, meta) VALUES (?,?,?,?,?,?,?,?,1,?)", _article_row(record, len(chunks)))
+                self.add_chunks(chunks, db)
+
+    def put_records(self, records: Iterable[Mapping[str, Any]], chunk_counts: Mapping[str, int]) -> None:
+        """Article records whose chunks are already here (a migration from the store): done, not pending."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO articles (id, day, outlet, title, url, tenant, chunk_count, content_hash,"
+                " pending, meta) VALUES (?,?,?,?,?,?,?,?,0,?)",
+                [_article_row(r, chunk_counts.get(str(r["id"]), 0)) for r in records])
+
+    def mark_done(self, article_ids: Sequence[str]) -> None:
+        """Done once the postings are committed: now, or at the next `flush`."""
+        if self.postings.has_uncommitted:
+            self._done_on_flush.extend(article_ids)
+        else:
+            self._set_pending(article_ids, 0)
+
+    def flush(self) -> None:
+        """Commit the buffered postings, then mark their articles done and finish removals."""
+        self.postings.commit()
+        done, self._done_on_flush = self._done_on_flush, []
+        deleted, self._deleted_on_flush = self._deleted_on_flush, []
+        with self.transaction() as db:
+            db.executemany("UPDATE articles SET pending = 0 WHERE id = ?", [(i,) for i in done])
+            self._delete(db, deleted)
+
+    def mark_pending(self, article_ids: Sequence[str]) -> None:
+        self._set_pending(article_ids, 1)
+
+    def _set_pending(self, article_ids: Sequence[str], value: int) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE articles SET pending = ? WHERE id = ?", [(value, i) for i in article_ids])
+
+    def update_meta(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Merge metadata changes into article records (as `ChromaStore.update_records` does)."""
+        with self.transaction() as db:
+            for article_id, change in changes.items():
+                row = db.execute("SELECT meta FROM articles WHERE id = ?", (article_id,)).fetchone()
+                if row:
+                    meta = {**json.loads(row[0]), **change}
+                    db.execute("UPDATE articles SET meta = ? WHERE id = ?", (json.dumps(meta), article_id))
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        """Remove articles: their postings now (published by `flush`), their rows at the flush."""
+        self.postings.delete_articles(article_ids)
+        removed = set(article_ids)
+        self._done_on_flush = [i for i in self._done_on_flush if i not in removed]
+        self._deleted_on_flush.extend(article_ids)
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, article_ids: Sequence[str]) -> None:
+        for article_id in article_ids:
+            db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    # --- reads -------------------------------------------------------------------------------
+    def search(self, question: str, depth: int, as_of_day: int | None = None,
+               tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]:
+        """The `depth` best chunks by BM25 (higher is better), filtered in the index by day and tenant."""
+        hits = self.postings.search(stemmed_terms(question), depth, as_of_day, tenants)
+        chunks = self._rows([row for row, _ in hits])
+        return [(chunks[row], score) for row, score in hits if row in chunks]  # a row gone since: skipped
+
+    def scores_for(self, question: str, chunk_ids: Iterable[str]) -> dict[str, float]:
+        """BM25 scores of given chunks (0 for a chunk without any of the question's terms)."""
+        ids = sorted(set(chunk_ids))
+        found = dict.fromkeys(ids, 0.0)
+        hits = self.postings.search(stemmed_terms(question), len(ids), chunk_ids=ids)
+        chunks = self._rows([row for row, _ in hits])
+        found.update({chunks[row].id: score for row, score in hits if row in chunks})
+        return found
+
+    def _rows(self, rows: Sequence[int]) -> dict[int, Chunk]:
+        if not rows:
+            return {}
+        sql = f"SELECT c.rowid, {_CHUNK_COLUMNS} FROM chunks c WHERE c.rowid IN ({','.join('?' * len(rows))})"
+        return {found[0]: chunk_from_row(found[1:]) for found in self.connection().execute(sql, list(rows))}
+
+    def newest_day(self) -> int:
+        """The newest published day (an index built from chunks alone has no article rows: scan those)."""
+        row = self.connection().execute("SELECT max(day) FROM articles").fetchone()
+        if row[0] is None:
+            return self._newest_chunk_day
+        return int(row[0])
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every article's record (as the store keeps it); a pending one has no content hash, so an
+        index run rewrites it. For index runs, which must know everything indexed."""
+        for article_id, meta, pending in self.connection().execute("SELECT id, meta, pending FROM articles"):
+            record = {"id": article_id, **json.loads(meta)}
+            if pending:
+                record["content_hash"] = ""
+            yield record
+
+    def published_before(self, day: int) -> list[str]:
+        """Ids of articles published before `day` (ordinal); undated articles never expire."""
+        rows = self.connection().execute("SELECT id FROM articles WHERE day >= 0 AND day < ?", (day,))
+        return [str(row[0]) for row in rows]
+
+    def chunk_count(self) -> int:
+        row = self.connection().execute("SELECT coalesce(sum(chunks), 0) FROM outlet_counts").fetchone()
+        return int(row[0])
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        for row in self.connection().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c ORDER BY c.rowid"):
+            yield chunk_from_row(row)
+
+
+def _article_row(record: Mapping[str, Any], chunk_count: int) -> tuple[Any, ...]:
+    meta = {k: v for k, v in record.items() if k != "id"}
+    return (str(record["id"]), int(meta.get("published_day", UNKNOWN_DAY)), str(meta.get("outlet", "unknown")),
+            str(meta.get("title", "")), str(meta.get("url") or ""), str(meta.get("tenant") or ""),
+            chunk_count, str(meta.get("content_hash", "")), json.dumps(meta))
+
+
+class _Transaction:
+    """`with store.transaction() as db:` one IMMEDIATE transaction, committed or rolled back whole."""
+
+    def __init__(self, store: LexicalStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        if self.store._memory is not None:
+            self.store._memory_lock.acquire()
+        db = self.store.connection()
+        db.execute("BEGIN IMMEDIATE" if self.store._memory is None else "BEGIN")
+        return db
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        db = self.store.connection()
+        try:
+            db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        finally:
+            if self.store._memory is not None:
+                self.store._memory_lock.release()

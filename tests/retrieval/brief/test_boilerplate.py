@@ -1,0 +1,58 @@
+"""Boilerplate is learnt from what an outlet repeats, and never becomes a brief's summary or key point."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from retrieval.brief.boilerplate import is_intro, learnt_from
+from retrieval.brief.build import build_brief
+from retrieval.models import Article
+
+CROSSWORD = "Play the USA TODAY Daily Crossword Puzzle."
+NEWS = [
+    "The city council approved a new budget of 40 million dollars for the public library system on Monday.",
+    "Residents of the river district welcomed the decision after months of heated public hearings downtown.",
+    "The mayor said construction of two new branch libraries would begin early next spring in the suburbs.",
+    "That kind of success rarely comes without a long fight, the council's oldest member told reporters.",
+    "Opposition members argued the money should have gone to road repairs across the northern districts.",
+]
+
+
+def _article(n: int, body: list[str], outlet: str = "usatoday.com", day: int = 20) -> Article:
+    return Article(id=f"a{n}", title=f"Story number {n} about the library budget", text=" ".join(body),
+                   outlet=outlet, published=date(2024, 6, day), url=f"https://www.usatoday.com/{n}")
+
+
+def test_a_sentence_one_outlet_repeats_in_three_articles_is_boilerplate_and_news_is_not() -> None:
+    places = ["valley", "harbour", "capital"]
+    articles = [_article(n, [f"A report on the weather in the {place} today.", CROSSWORD])
+                for n, place in enumerate(places)]
+    model = learnt_from(articles)
+    assert model.is_boilerplate("usatoday.com", "Play the USA TODAY daily crossword puzzle!")  # case folded
+    assert not model.is_boilerplate("cnn.com", CROSSWORD)  # another outlet's furniture is its own
+    assert not model.is_boilerplate("usatoday.com", "A report on the weather in the harbour today.")
+    assert not learnt_from(articles[:2]).is_boilerplate("usatoday.com", CROSSWORD)  # twice is not a habit
+
+
+def test_intros_editors_notes_and_bylines_are_not_the_news() -> None:
+    assert is_intro("On Thursday's episode of the podcast, we look at the race.")
+    assert is_intro("Editor's note: This story has been updated.")
+    assert is_intro("By Jane Doe, USA TODAY")
+    assert not is_intro("The Senate passed the bill on Thursday by a vote of 52 to 48.")
+
+
+def test_the_extractive_story_states_the_news_without_furniture_or_fragments(fake_embeddings) -> None:
+    intro = "On Thursday's episode of the show, our reporters talk about the city and its books."
+    story_article = _article(0, [intro, *NEWS, CROSSWORD])
+    teams = ["Lions", "Bears", "Eagles"]
+    others = [_article(n, [f"The {team} won a football match in the old stadium last night.", CROSSWORD], day=1)
+              for n, team in enumerate(teams, 1)]
+    sample = [(a.outlet, a.id, a.text) for a in others]
+    brief = build_brief([story_article, *others], as_of=datetime(2024, 6, 20, 23, tzinfo=UTC),
+                        embeddings=fake_embeddings, boilerplate=learnt_from([story_article], sample))
+    (story,) = brief.stories
+    assert story.summary.startswith("The city council approved a new budget")
+    points = [p.text for p in story.key_points]
+    assert 1 <= len(points) <= 3
+    assert CROSSWORD not in points and not any(p.startswith("That kind of success") for p in points)
+    assert [s.n for s in story.sources] == [1] and {c.n for c in story.citations()} == {1}
