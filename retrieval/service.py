@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.answer.chain import LLMAnswerer
 from retrieval.answer.extractive import extractive_answer
-from retrieval.answer.follow_up import earlier_article_ids, retrieval_query
+from retrieval.answer.follow_up import earlier_article_ids, resolved_question, retrieval_query
 from retrieval.answer.numbering import SourceNumbering, cite_disagreements, in_story_order
 from retrieval.claims.disagreements import find_disagreements
 from retrieval.claims.followups import not_shown_before
@@ -157,7 +157,7 @@ class BriefbotService:
         if on_sources is not None:
             on_sources(sources)
         if self.llm_answerer is None or not sources:
-            answer = self._extractive(question, sources)
+            answer = self._extractive_follow_up(question, sources, history)
         else:
             answer = self.llm_answerer.answer(
                 question, sources, history=history, on_partial=_accumulating(on_partial),
@@ -178,6 +178,15 @@ class BriefbotService:
         kept = [s for s in found if s.chunk.article_id in earlier][:EARLIER_SOURCES_PER_FOLLOW_UP]
         seen = {s.chunk.id for s in kept}
         return [*kept, *(s for s in fresh if s.chunk.id not in seen)]
+
+    def _extractive_follow_up(self, question: str, sources: Sequence[ScoredChunk], history: Sequence[Turn]) -> Answer:
+        """The question as asked first; a refused follow-up that leans on an earlier question ("When does it
+        take effect?") is read again with that question's subject before it is refused."""
+        answer = self._extractive(question, sources)
+        resolved = resolved_question(question, history)
+        if not answer.refused or resolved == question:
+            return answer
+        return self._extractive(resolved, sources).model_copy(update={"question": question})
 
     def _extractive(self, question: str, sources: Sequence[ScoredChunk]) -> Answer:
         return extractive_answer(question, sources, self.embeddings, refusal_threshold=self.settings.refusal_threshold)

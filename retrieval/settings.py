@@ -49,7 +49,7 @@ class Settings(BaseSettings):
 
     # --- answering
     top_k: int = Field(6, validation_alias=env_name("BRIEFBOT_TOP_K"))
-    refusal_threshold: float = Field(0.38, validation_alias=env_name("BRIEFBOT_REFUSAL_THRESHOLD"))
+    refusal_threshold: float = Field(0.40, validation_alias=env_name("BRIEFBOT_REFUSAL_THRESHOLD"))
 
     # --- fetching (sources)
     fetch_timeout_seconds: float = Field(20.0, validation_alias=env_name("BRIEFBOT_FETCH_TIMEOUT_SECONDS"))

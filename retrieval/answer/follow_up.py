@@ -34,6 +34,13 @@ def topic_question(history: Sequence[Turn]) -> str | None:
     return next((t.question for t in reversed(history) if not refers_back(t.question)), history[0].question)
 
 
+def resolved_question(question: str, history: Sequence[Turn]) -> str:
+    """The question as the offline answer reads it: a follow-up that leans on an earlier question ("When
+    does it take effect?") carries that question's subject, so the sentences about it can answer."""
+    topic = topic_question(history)
+    return f"{question} {topic}" if topic is not None and refers_back(question) else question
+
+
 def retrieval_query(question: str, history: Sequence[Turn], recent_turns: int) -> str:
     """The question resolved against the conversation: the last `recent_turns` questions before it, and the
     subject it refers back to when that came earlier still ("it" three turns after "the new law")."""

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (the store) + BM25 (SQLite FTS5, stemmed: `retrieval.index.lexical`), fused,
-de-duplicated, time-aware on request.
+"""Hybrid retrieval: dense (the store) + BM25 (Tantivy postings on disk, stemmed: `retrieval.index.lexical`),
+fused, de-duplicated, time-aware on request.
 
 Dates: chunks published after `as_of` are never returned (an "as of" view). A question that names a
 time ("this week", "in March") favours chunks from that window; other questions get no recency bias.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.answer.follow_up import earlier_article_ids, refers_back, retrieval_query
+from retrieval.answer.follow_up import earlier_article_ids, refers_back, resolved_question, retrieval_query
 from retrieval.models import Turn
 
 LAW = "What does the new Louisiana law require schools to display?"
@@ -32,3 +32,13 @@ def test_the_articles_a_conversation_cited_are_listed_newest_first_each_once() -
                Turn(question="Who signed it?", answer="...", article_ids=("c", "a")))
     assert earlier_article_ids(history) == ("c", "a", "b")
     assert earlier_article_ids(()) == ()
+
+
+def test_the_offline_answer_reads_a_follow_up_with_the_subject_it_refers_back_to() -> None:
+    history = (Turn(question="What does the new Louisiana law require schools to display?", answer="Posters."),)
+
+    assert resolved_question("When does it take effect, and who signed it?", history) == (
+        "When does it take effect, and who signed it? What does the new Louisiana law require schools to display?")
+    assert resolved_question("What did the football coach say about the weather?", history) == (
+        "What did the football coach say about the weather?")  # names its own subject: read as asked
+    assert resolved_question("When does it take effect?", ()) == "When does it take effect?"
