@@ -21,6 +21,7 @@ from tests.support.openai_server import FakeOpenAIServer, ok
 
 QUESTION = "What did the United States say about the Russia and North Korea defence pact?"
 _MARKER = re.compile(r"\[(\d+)\]")
+STREAM_PAUSE_SECONDS = 0.05  # the test model writes a delta every 50 ms, so the bot edits while it streams
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ async def test_ask_shows_masked_links_readable_outlets_and_the_streamed_numbers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(answering, "EDIT_INTERVAL_SECONDS", 0.0)  # every delta may edit: the stream is visible
-    openai_server.script(ok(_model_text(bot_service)))
+    openai_server.script(ok(_model_text(bot_service), delta_pause_seconds=STREAM_PAUSE_SECONDS))
     world = make_world(simcord_env)
     result = await world.alice.slash(world.channel, "ask", question=QUESTION)
 

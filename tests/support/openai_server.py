@@ -50,10 +50,11 @@ class Behaviour:
     finish_reason: str = "stop"
     cut_after: int = 2
     usage: tuple[int, int] = (11, 7)  # prompt_tokens, completion_tokens
+    delta_pause_seconds: float = 0.0  # between streamed deltas, as a model writes (lets the bot edit mid-stream)
 
 
-def ok(text: str | None = None, finish_reason: str = "stop") -> Behaviour:
-    return Behaviour("ok", text=text, finish_reason=finish_reason)
+def ok(text: str | None = None, finish_reason: str = "stop", delta_pause_seconds: float = 0.0) -> Behaviour:
+    return Behaviour("ok", text=text, finish_reason=finish_reason, delta_pause_seconds=delta_pause_seconds)
 
 
 def status(code: int, retry_after: str | None = None) -> Behaviour:
@@ -221,6 +222,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.close()  # no terminating chunk, no [DONE]
                 return
             self._write_event(_chunk(body, {"content": delta}, None))
+            if behaviour.delta_pause_seconds and self.fake.stopping.wait(behaviour.delta_pause_seconds):
+                return
         if behaviour.kind != "no_choices":
             self._write_event(_chunk(body, {}, behaviour.finish_reason))
         if (body.get("stream_options") or {}).get("include_usage"):
