@@ -22,7 +22,7 @@ from retrieval.errors import IndexEmptyError, ReindexRunningError
 from retrieval.index import catalog
 from retrieval.index.embeddings import embeddings_from_settings
 from retrieval.index.indexer import Indexer, ProgressCallback
-from retrieval.index.listing import ArticleMatches, matching_records
+from retrieval.index.listing import ArticleMatches, matching_records, words
 from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
 from retrieval.index.store import ChromaStore
 from retrieval.index.writer_lock import writer_lock_from_settings
@@ -251,8 +251,9 @@ class BriefbotService:
     def find_articles(self, query: str, *, limit: int = MATCHES_SHOWN,
                       tenants: frozenset[str] | None = None) -> ArticleMatches:
         """`/sources query:`: the newest articles whose title, outlet or web address has the typed words.
-        (Reads article records, never chunks; a maintained article table can replace the records.)"""
-        found, total = matching_records(self.store.iter_articles(tenants=tenants), query, limit=limit)
+        (The article table narrows the candidates in SQLite; neither Chroma's records nor chunks are read.)"""
+        candidates = catalog.containing(self.store.lexical(), words(query), tenants)
+        found, total = matching_records(candidates, query, limit=limit)
         return ArticleMatches(query=query, total=total, articles=tuple(_article_from_record(dict(r)) for r in found))
 
     def list_titles_and_outlets(self, *, tenants: frozenset[str] | None = None) -> list[str]:

@@ -49,3 +49,22 @@ def newest(lexical: LexicalStore, limit: int, tenants: frozenset[str] | None = N
     rows = lexical.connection().execute(
         f"SELECT id, meta FROM articles WHERE 1 = 1{tenant_sql} ORDER BY day DESC, id DESC LIMIT ?", [*params, limit])
     return [{"id": article_id, **json.loads(meta)} for article_id, meta in rows]
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def containing(lexical: LexicalStore, typed: tuple[str, ...],
+               tenants: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """Records whose stored fields contain every typed word somewhere (SQLite does the scan of the article
+    table, never Chroma's records), newest first: a superset that `listing.matching_records` narrows."""
+    if not typed:
+        return []
+    ascii_words = [w for w in typed if w.isascii()]  # the stored JSON escapes other letters; Python checks those
+    tenant_sql, params = tenant_clause(tenants, "tenant")
+    words_sql = "".join(" AND lower(meta) LIKE ? ESCAPE '\\'" for _ in ascii_words)
+    rows = lexical.connection().execute(
+        f"SELECT id, meta FROM articles WHERE 1 = 1{tenant_sql}{words_sql} ORDER BY day DESC, id DESC",
+        [*params, *(_like(w) for w in ascii_words)])
+    return [{"id": article_id, **json.loads(meta)} for article_id, meta in rows]

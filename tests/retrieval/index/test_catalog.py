@@ -125,3 +125,21 @@ def test_an_incremental_run_reads_no_chroma_records_or_chunks(tmp_path: Path, fa
     report = service.indexer.index([*old, news("today", DAY)])
     assert (report.added, report.unchanged) == (1, 20)
     assert (store.chunks_read, store.records_read) == (0, 0)  # the article table says what is indexed
+
+
+def test_a_sources_query_is_answered_from_the_article_table_not_chromas_records(
+        tmp_path: Path, fake_embeddings) -> None:
+    service, store = counting_service(tmp_path, fake_embeddings)
+    wanted = [news(f"w{i}", DAY - timedelta(days=i), outlet="herald.example") for i in range(3)]
+    mine = news("mine", DAY, outlet="herald.example").model_copy(update={"tenant": "guild:1"})
+    service.indexer.index([*wanted, mine, *(news(f"o{i}", DAY - timedelta(days=i)) for i in range(30))])
+    store.chunks_read = store.records_read = 0
+
+    everyone = service.find_articles("herald")
+    operator_only = service.find_articles("HERALD", tenants=frozenset({""}))
+    nothing = service.find_articles("heral_d 100%")
+
+    assert everyone.total == 4 and operator_only.total == 3
+    assert [a.id for a in operator_only.articles] == ["w0", "w1", "w2"]  # newest first
+    assert nothing.total == 0  # no article has these words
+    assert (store.chunks_read, store.records_read) == (0, 0)
