@@ -4,15 +4,13 @@ no link to a host that is not one of the brief's own sources)."""
 
 from __future__ import annotations
 
-from bot.render.brief import markers
+from bot.render.brief import brief_title, coverage_line, markers
 from retrieval.brief.models import Brief, BriefSource, Story
 from retrieval.text.sanitise import safe_url, strip_controls, strip_foreign_urls
 
 
 def render_brief_markdown(brief: Brief) -> str:
-    span = f"last {brief.window_hours} h" if brief.window_hours % 24 else f"last {brief.window_hours // 24} day(s)"
-    title = f"# Brief, {brief.as_of.date().isoformat()} ({span}{f', topic: {brief.topic}' if brief.topic else ''})"
-    lines = [title, ""]
+    lines = [f"# {brief_title(brief)}", ""]  # the words of the Discord header: "Brief · 2024-06-19"
     if brief.note:
         lines += [f"_{brief.note}_", ""]
     if not brief.stories:
@@ -27,8 +25,9 @@ def render_brief_markdown(brief: Brief) -> str:
 
 
 def _story_lines(number: int, story: Story) -> list[str]:
-    coverage = (f"single source: {story.outlets[0]}" if story.single_source
-                else f"{story.coverage} outlets: {', '.join(story.outlets)}")
+    coverage = coverage_line(story)
+    if not story.single_source:
+        coverage += f": {', '.join(story.outlets)}"
     lines = [f"## {number}. {story.headline}", f"_{coverage}_", "",
              f"{story.summary} {markers(story.summary_citations)}", ""]
     if story.key_points:

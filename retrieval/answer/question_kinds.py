@@ -16,7 +16,7 @@ _MONTH = (
 )
 _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|last (?:week|month|year))\b")
 _EXPLANATION = re.compile(
-    r"\b(?:because|due to|as a result|in order to|so that|after|amid|aim(?:s|ed)? to|goal|purpose|reason|"
+    r"\b(?:because|due to|as a result|in order to|so that|amid|aim(?:s|ed)? to|goal|purpose|reason|"
     r"caus(?:e|ed|es|ing)|led to|fear(?:s|ing)?|concerns?|worr(?:y|ies|ied)|designed to|intended to|meant to|"
     r"seek(?:s|ing)? to|in an effort to|following)\b",
     re.IGNORECASE,

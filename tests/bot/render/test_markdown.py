@@ -14,7 +14,7 @@ from tests.retrieval.brief.test_brief import SEED_CONTRADICTION, brief, corpus, 
 def test_markdown_is_shaped_like_the_seed(brief: Brief) -> None:  # noqa: F811
     text = render_brief_markdown(brief)
     assert "\nKey points\n- " in text and "\nContradictions\n- " in text and "\nSources\n[1] " in text
-    assert "single source: Briefing" in text and "3 outlets: apnews.com, bbc.co.uk, reuters.com" in text
+    assert "1 article · Briefing" in text and "3 outlets: apnews.com, bbc.co.uk, reuters.com" in text
     assert f"- {SEED_CONTRADICTION}\n  - Western nations express concern" in text
 
 
