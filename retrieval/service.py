@@ -149,8 +149,7 @@ class BriefbotService:
             raise IndexEmptyError("Nothing is indexed yet. An admin can run /reindex (or `briefbot index`).")
         query = _retrieval_query(question, history)
         if article_ids is None:
-            fresh = self.retrieve(query, as_of=as_of, tenants=tenants)
-            sources = self._with_earlier_sources(query, fresh, history, as_of, tenants)
+            sources = self._with_earlier_sources(query, history, as_of, tenants)
         else:  # look deeper, then keep only the story's own articles, numbered as the story numbers them
             found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH, tenants=tenants)
             sources = in_story_order(found, article_ids, self.settings.top_k)
@@ -166,15 +165,15 @@ class BriefbotService:
         return self._with_disagreements(answer, question, sources, history)
 
     def _with_earlier_sources(
-        self, query: str, fresh: Sequence[ScoredChunk], history: Sequence[Turn], as_of: datetime | None,
-        tenants: frozenset[str] | None,
+        self, query: str, history: Sequence[Turn], as_of: datetime | None, tenants: frozenset[str] | None,
     ) -> list[ScoredChunk]:
         """A follow-up is answered from the union of fresh retrieval and the articles the conversation
         already cited (their best chunks for this question first), so it is refused only if neither holds it."""
         earlier = set(earlier_article_ids(history))
         if not earlier:
-            return list(fresh)
+            return self.retrieve(query, as_of=as_of, tenants=tenants)
         found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH, tenants=tenants)
+        fresh = found[: self.settings.top_k]  # one search: its top k is the head of the deeper list
         kept = [s for s in found if s.chunk.article_id in earlier][:EARLIER_SOURCES_PER_FOLLOW_UP]
         seen = {s.chunk.id for s in kept}
         return [*kept, *(s for s in fresh if s.chunk.id not in seen)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any, Protocol
 
 from retrieval.eval.folds import split_by_week, summarise_weeks
@@ -34,6 +35,11 @@ def _by_week(outcomes: Sequence[Scored]) -> dict[str, list[Scored]]:
     return {week: [at[id(q)] for q in questions] for week, questions in weeks.items()}
 
 
+def _pick(figures: Mapping[str, Any], metrics: Sequence[str]) -> dict[str, Any]:
+    """The named figures of one scoring (each week is scored once per threshold, not once per figure)."""
+    return {m: figures[m] for m in metrics}
+
+
 def _separation(figures: Mapping[str, Any]) -> float:
     return float(figures["refusal_rate"]) - float(figures["false_refusal_rate"])
 
@@ -44,10 +50,11 @@ def weekly_report(answered: Sequence[Scored], unanswered: Sequence[Scored], thre
     answered_weeks, unanswered_weeks = _by_week(answered), _by_week(unanswered)
     weeks = sorted(answered_weeks)
 
+    @cache  # every (week, threshold) is scored once, whichever held-out week asks
     def figures(week: str, at: float) -> Mapping[str, Any]:
         return score(answered_weeks.get(week, []), unanswered_weeks.get(week, []), at)
 
-    per_week = {week: {m: figures(week, threshold)[m] for m in WEEKLY_METRICS} for week in weeks}
+    per_week = {week: _pick(figures(week, threshold), WEEKLY_METRICS) for week in weeks}
     refusal_figures = ("refusal_rate", "false_refusal_rate", "answer_accuracy")
     choices, held_out = {}, {}
     for week in weeks:
@@ -55,7 +62,7 @@ def weekly_report(answered: Sequence[Scored], unanswered: Sequence[Scored], thre
         best = max(thresholds, key=lambda t: statistics.mean(_separation(figures(w, t)) for w in train)) \
             if train else threshold  # max keeps the first of equals: list thresholds from the lowest
         choices[week] = best
-        held_out[week] = {m: figures(week, best)[m] for m in refusal_figures}
+        held_out[week] = _pick(figures(week, best), refusal_figures)
     return {
         "weeks": per_week,
         "summary": summarise_weeks(per_week, WEEKLY_METRICS, LOWER_IS_BETTER),
