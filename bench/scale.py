@@ -2,6 +2,7 @@
 
     python bench/scale.py --chunks 30000,100000            # embedded Chroma, one JSON line per size
     python bench/scale.py --chunks 1000000 --chroma-server  # Chroma as a server (`chroma run`)
+    python bench/scale.py --chunks 30000,1000000 --server-from 1000000 --reuse  # measure both again, one run
 
 The index is filled from the real dev articles (realtimeqa-dev, 24,231 chunks). Beyond that size
 it holds copies of them, each copy k moved k x SPAN_DAYS days back in time (so they are the old
@@ -200,20 +201,24 @@ def _disk_mb(*paths: Path) -> float:
     return sum(f.stat().st_size for p in paths if p.exists() for f in p.rglob("*") if f.is_file()) / 2**20
 
 
-def run_size(chunks: int, work: Path, server_mode: bool, cache: Path) -> dict[str, Any]:
+def run_size(chunks: int, work: Path, server_mode: bool, cache: Path, reuse: bool = False) -> dict[str, Any]:
+    """Fill an index of `chunks` chunks (or, with `reuse`, take the one an earlier run filled) and
+    measure it in a fresh process."""
     data = work / f"n{chunks}"
     with ChromaProcess(work / f"n{chunks}-server") if server_mode else _no_server() as server:
         address = ["--server", f"{server[0]}:{server[1]}"] if server else []
         script = [sys.executable, __file__, "--data", str(data), "--cache", str(cache), *address]
-        t0 = time.perf_counter()
-        subprocess.run([*script, "--fill", str(chunks)], check=True)
-        fill_seconds = time.perf_counter() - t0
+        fill_seconds: float | None = None  # None: reused
+        if not (reuse and data.exists()):
+            t0 = time.perf_counter()
+            subprocess.run([*script, "--fill", str(chunks)], check=True)
+            fill_seconds = round(time.perf_counter() - t0, 1)
         done = subprocess.run([*script, "--measure"], check=True, capture_output=True, text=True)
         result = json.loads(done.stdout.strip().splitlines()[-1])
         if server:
             result["chroma_server_rss_mb"] = round(_rss_mb(server[2]), 0)
     result["disk_mb"] = round(_disk_mb(data, work / f"n{chunks}-server"), 0)
-    result.update({"mode": "chroma-server" if server_mode else "embedded", "fill_seconds": round(fill_seconds, 1)})
+    result.update({"mode": "chroma-server" if server_mode else "embedded", "fill_seconds": fill_seconds})
     return result
 
 
@@ -229,6 +234,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", default="30000,100000,300000", help="sizes, comma-separated")
     parser.add_argument("--chroma-server", action="store_true", help="run Chroma as a server (`chroma run`)")
+    parser.add_argument("--server-from", type=int, help="sizes from this one up run Chroma as a server")
+    parser.add_argument("--reuse", action="store_true", help="measure an index filled by an earlier run again")
     parser.add_argument("--work", type=Path, default=Path("/tmp/briefbot-scale"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/rtqa-index"), help="dev vectors (retrieval_eval)")
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -243,7 +250,8 @@ def main() -> None:
         print(json.dumps(measure(args.data, server)), flush=True)
     else:
         for size in (int(s) for s in args.chunks.split(",")):
-            print(json.dumps(run_size(size, args.work, args.chroma_server, args.cache)), flush=True)
+            server_mode = args.chroma_server or (args.server_from is not None and size >= args.server_from)
+            print(json.dumps(run_size(size, args.work, server_mode, args.cache, args.reuse)), flush=True)
 
 
 if __name__ == "__main__":

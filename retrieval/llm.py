@@ -10,14 +10,16 @@ import copy
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from pydantic import BaseModel, ConfigDict
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from retrieval.errors import LLMUnavailableError
 from retrieval.settings import Settings
+
+if TYPE_CHECKING:  # the client is imported where it is used: it costs ~0.5 s of a cold start
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ UsageCallback = Callable[[Completion], None]
 
 def _is_retryable(exc: BaseException) -> bool:
     """Rate limits, server errors and connection trouble (including timeouts); never 4xx mistakes."""
+    import openai
+
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRYABLE_STATUS
     return isinstance(exc, openai.APIConnectionError)
@@ -63,6 +67,8 @@ def _is_retryable(exc: BaseException) -> bool:
 
 def _retry_after_seconds(exc: BaseException | None) -> float | None:
     """The server's Retry-After (seconds or -ms header), if it gave one."""
+    import openai
+
     if not isinstance(exc, openai.APIStatusError):
         return None
     headers = exc.response.headers
@@ -79,6 +85,8 @@ def _retry_after_seconds(exc: BaseException | None) -> float | None:
 
 def _user_message(exc: BaseException) -> str:
     """A short reason without the URL, the key or a traceback."""
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return "The language model did not answer in time."
     if isinstance(exc, openai.APIConnectionError):
@@ -117,6 +125,8 @@ class ChatClient:
     def from_settings(cls, settings: Settings) -> ChatClient:
         if not settings.has_llm:
             raise LLMUnavailableError("No language model is configured.")
+        import openai
+
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else PLACEHOLDER_API_KEY
         client = openai.OpenAI(
             base_url=settings.openai_base_url or OPENAI_DEFAULT_BASE_URL,
@@ -169,6 +179,8 @@ class ChatClient:
                     state.attempt_number, self.max_retries)
 
     def _with_retries(self, attempt: Callable[[], Completion]) -> Completion:
+        import openai
+
         retrying = Retrying(
             stop=stop_after_attempt(1 + self.max_retries),
             wait=self._wait_seconds,
@@ -206,6 +218,8 @@ class ChatClient:
         return _completion(text, choice.finish_reason, usage, messages)
 
     def _stream_once(self, messages: Sequence[Message], on_delta: Callable[[str], None]) -> Completion:
+        import openai
+
         chunks = self._request(messages, stream=True, stream_options={"include_usage": True})
         pieces: list[str] = []
         finish_reason: str | None = None

@@ -20,9 +20,10 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import IndexEmptyError
 from retrieval.index import chunking
+from retrieval.index.chroma_client import WRITE_SLICE_ROWS, paged
 from retrieval.index.lexical import LexicalStore
 from retrieval.index.records import chunk_from_record, record_tenant
-from retrieval.index.store import PLACEHOLDER_VECTOR, WRITE_SLICE_ROWS, ChromaStore, paged
+from retrieval.index.store import PLACEHOLDER_VECTOR, ChromaStore
 from retrieval.index.tenant_collections import chunk_collection_name
 from retrieval.models import Chunk
 

@@ -67,11 +67,13 @@ class LexicalFiles:
 
     def migrate(self, store: ChunkSource, generation: str) -> None:
         """Build the file from the store's live records and chunks, once (see the module docstring)."""
-        log.info("building the lexical index of %s from the store (once, for an index made before it)", generation)
+        records = list(store.iter_articles())
+        if records:  # a brand-new data dir has nothing to migrate: say nothing misleading
+            log.info("building the lexical index of %s from the store (once, for an index made before it)",
+                     generation)
         staging = self.directory / f"{generation}.building-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         built = LexicalStore(staging)
-        records = list(store.iter_articles())
         counts: dict[str, int] = {}
         batch: list[Chunk] = []
         for chunk in store.iter_chunks():

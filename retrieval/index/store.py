@@ -16,17 +16,26 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 from langchain_core.embeddings import Embeddings
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from retrieval.errors import EmbedderMismatchError
 from retrieval.files import write_atomically
+from retrieval.index.chroma_client import (
+    GET_PAGE_SIZE,
+    HNSW_SEARCH_EF,
+    HNSW_SYNC_THRESHOLD_ROWS,
+    WRITE_SLICE_ROWS,
+    client_from_settings,
+    nearest,
+    nearest_ids,
+    paged,
+    paged_docs,
+    tune_hnsw,
+)
 from retrieval.index.lexical import LexicalStore
 from retrieval.index.lexical_files import LexicalFiles
 from retrieval.index.records import (
@@ -47,46 +56,7 @@ logger = logging.getLogger(__name__)
 
 POINTER_FILE = "ACTIVE_GENERATION"
 FIRST_GENERATION = "briefbot_g1"
-GET_PAGE_SIZE = 2000
 PLACEHOLDER_VECTOR = [1.0]  # article records are looked up by id, never by vector
-# HNSW candidate list per query (Chroma's default is 10). A small k (answers, briefs) would otherwise
-# get an approximate top-k that can differ between two opens of the same index; 100 costs < 1 ms here.
-HNSW_SEARCH_EF = 100
-# Embedded Chroma holds the GIL for a whole write, and every `sync_threshold` rows that write also
-# persists the HNSW index (measured alone at 30k chunks: max 188 ms with the default 1,000, 95 ms with 100).
-# Small slices and frequent small flushes keep the bot's event loop answering during a re-index.
-HNSW_SYNC_THRESHOLD_ROWS = 100
-WRITE_SLICE_ROWS = 25
-TUNE_ATTEMPTS = 5  # tries to apply the settings above to an older collection
-
-
-def client_from_settings(settings: Settings) -> ClientAPI:
-    """An HttpClient when CHROMA_HOST is set, else an embedded PersistentClient under the data dir."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-def tune_hnsw(collection: Collection) -> None:
-    """Give a collection made before these settings existed the current ones (Chroma changes both in place)."""
-    hnsw = dict((collection.configuration or {}).get("hnsw") or {})
-    wanted = {"ef_search": HNSW_SEARCH_EF, "sync_threshold": HNSW_SYNC_THRESHOLD_ROWS}
-    if not hnsw or all(hnsw.get(key) == value for key, value in wanted.items()):
-        return
-    retrying = Retrying(retry=retry_if_exception(_is_busy_database), stop=stop_after_attempt(TUNE_ATTEMPTS),
-                        wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
-    try:
-        retrying(collection.modify, configuration={"hnsw": wanted})
-    except Exception as error:  # an older server may refuse: searching still works
-        logger.warning("Could not update the HNSW settings of %s: %s", collection.name, error)
-
-
-def _is_busy_database(error: BaseException) -> bool:
-    """SQLite's "database is locked": another writer (often Chroma's own background work) for a moment."""
-    return "database is locked" in str(error)
 
 
 class ChromaStore:
@@ -362,10 +332,10 @@ class ChromaStore:
                tenants: frozenset[str] | None) -> list[tuple[Chunk, float]]:
         collections = self.chunk_collections(tenants)
         if len(collections) == 1:  # a single-server install, or a server that added nothing: as before
-            return _nearest(collections[0], query, k, where)
+            return nearest(collections[0], query, k, where)
         # Several: ids and distances from each (a Chroma query's cost is mostly fetching documents and
         # metadata), the best k of them all, then the documents and metadata of those k alone.
-        best = best_of([_nearest_ids(c, query, k, where) for c in collections], k)
+        best = best_of([nearest_ids(c, query, k, where) for c in collections], k)
         chunks: dict[str, Chunk] = {}
         for n, collection in enumerate(collections):
             wanted = [chunk_id for m, chunk_id, _ in best if m == n]
@@ -377,7 +347,7 @@ class ChromaStore:
 
     def iter_chunks(self, tenants: frozenset[str] | None = None) -> Iterator[Chunk]:
         for chunk_col in self.chunk_collections(tenants):
-            for ids, metas, docs in _paged_docs(chunk_col):
+            for ids, metas, docs in paged_docs(chunk_col):
                 for chunk_id, meta, doc in zip(ids, metas, docs, strict=True):
                     yield chunk_from_record(chunk_id, doc or "", meta or {})
 
@@ -407,49 +377,3 @@ class ChromaStore:
             embedding_function=self.embeddings,
             collection_metadata={"hnsw:space": "cosine"},
         )
-
-
-def paged(
-    collection: Collection, include: list[Any], where: dict[str, Any] | None = None
-) -> Iterator[tuple[list[str], list[Any]]]:
-    """(ids, metadatas) of a collection, a page at a time (only records matching `where`, if given)."""
-    offset = 0
-    while True:
-        page = collection.get(include=include, limit=GET_PAGE_SIZE, offset=offset, where=where)
-        if not page["ids"]:
-            return
-        yield page["ids"], list(page["metadatas"] or [{}] * len(page["ids"]))
-        offset += len(page["ids"])
-
-
-def _nearest(collection: Collection, query: np.ndarray, k: int,
-             where: dict[str, Any] | None) -> list[tuple[Chunk, float]]:
-    """One collection's k nearest chunks, with cosine similarity (fewer when it holds fewer: Chroma
-    answers an empty collection, or one smaller than k, with what it has; no count is asked first)."""
-    result = collection.query(query_embeddings=query, n_results=k, where=where,
-                              include=["documents", "metadatas", "distances"])
-    ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
-    metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
-    return [
-        (chunk_from_record(i, d or "", dict(m or {})), 1.0 - float(dist))
-        for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
-    ]
-
-
-def _nearest_ids(collection: Collection, query: np.ndarray, k: int,
-                 where: dict[str, Any] | None) -> list[tuple[str, float]]:
-    """One collection's k nearest chunk ids, with cosine similarity."""
-    result = collection.query(query_embeddings=query, n_results=k, where=where, include=["distances"])
-    return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)]
-
-
-def _paged_docs(
-    collection: Collection, where: dict[str, Any] | None = None
-) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
-    offset = 0
-    while True:
-        page = collection.get(include=["metadatas", "documents"], limit=GET_PAGE_SIZE, offset=offset, where=where)
-        if not page["ids"]:
-            return
-        yield page["ids"], list(page["metadatas"] or []), list(page["documents"] or [])
-        offset += len(page["ids"])

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.index.store import ChromaStore, client_from_settings
+from retrieval.index.chroma_client import client_from_settings
+from retrieval.index.store import ChromaStore
 from retrieval.ingest.loaders import load_path
 from retrieval.models import Article
 from retrieval.search.hybrid import HybridSearcher

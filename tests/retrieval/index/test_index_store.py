@@ -9,7 +9,8 @@ import pytest
 from filelock import FileLock
 
 from retrieval.errors import EmbedderMismatchError, ReindexRunningError
-from retrieval.index.store import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, ChromaStore, tune_hnsw
+from retrieval.index.chroma_client import HNSW_SEARCH_EF, HNSW_SYNC_THRESHOLD_ROWS, tune_hnsw
+from retrieval.index.store import ChromaStore
 from retrieval.models import Article
 from tests.conftest import SEEDS_DIR, make_settings
 
