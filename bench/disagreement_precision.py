@@ -2,7 +2,8 @@
 
 Each labelled pair is two sentences of the dev corpus (article id + sentence position, checked by hash),
 given to the detector as two sources with their publication dates and, when mined from a question, that
-question. A pair counts as flagged when the detector reports any disagreement. See
+question. A pair counts as flagged when the detector reports a disagreement between its two sentences (one
+side citing each; for a one-sentence pair, any disagreement). See
 bench/disagreements/README.md for how the pairs were found and labelled.
 
     .venv/bin/python bench/disagreement_precision.py [--dev ../shared/eval/realtimeqa-dev] [--json]
@@ -20,6 +21,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from retrieval.claims.disagreements import find_disagreements_in_texts
+from retrieval.models import Disagreement
 from retrieval.text.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +40,14 @@ def _sentence(article: dict[str, Any], position: int, sha: str) -> str:
     return sentence
 
 
+def _between_the_two(disagreement: Disagreement, sources: int) -> bool:
+    """The pair's claim is that its two sentences disagree: one side cites each (a one-sentence pair, the
+    two sides an article itself reports, cites its one source twice). A disagreement inside one of two
+    sentences is not the pair's."""
+    cited = [set(numbers) for _, numbers in disagreement.sides]
+    return sources == 1 or any(1 in x and 2 in y for x in cited for y in cited)
+
+
 def score(pairs: list[dict[str, Any]], dev: Path, embeddings: Embeddings) -> dict[str, Any]:
     articles = {a["id"]: a for a in _jsonl(dev / "articles.jsonl")}
     questions = {q["id"]: q["question"] for q in _jsonl(dev / "questions.jsonl")}
@@ -50,7 +60,8 @@ def score(pairs: list[dict[str, Any]], dev: Path, embeddings: Embeddings) -> dic
             texts.append((_sentence(right, pair["b_pos"], pair["b_sha"]), right["id"]))
         days = [date.fromisoformat(a["published"]) if a.get("published") else None for a in (left, right)]
         question = questions.get(pair["question_id"] or "")
-        flagged = bool(find_disagreements_in_texts(question, texts, embeddings, days[: len(texts)]))
+        found = find_disagreements_in_texts(question, texts, embeddings, days[: len(texts)])
+        flagged = any(_between_the_two(d, len(texts)) for d in found)
         tp, fp = tp + (flagged and pair["real"]), fp + (flagged and not pair["real"])
         fn, tn = fn + (not flagged and pair["real"]), tn + (not flagged and not pair["real"])
         if flagged != pair["real"]:

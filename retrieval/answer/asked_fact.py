@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from retrieval.answer.question_kinds import QuestionKind, answer_type_match
@@ -22,16 +23,11 @@ from retrieval.claims.values import Value, compatible, find_values, name_tokens
 # the one with the date, on the tests' fixtures).
 LEAD_MIN_SIMILARITY_SHARE = 0.8
 LEAD_SAME_ARTICLE_SIMILARITY_SHARE = 0.5
+VALUE_CACHE_SENTENCES = 8192  # about the sentences of 30 answers; values are small frozen records
 # The other side's sentence must be about the same subject as the lead (a share of the lead's similarity).
 SIDE_MIN_SIMILARITY_SHARE = 0.7
 # The article's own "Contradictions" line is given when it is about the question's subject.
 DISPUTE_MIN_SIMILARITY_SHARE = 0.7
-# Which chosen sentence leads: the best by overall score plus how close it is in meaning, how much of the
-# question's terms it covers and whether it states a value of the asked kind (a reason for why); weights
-# from a coarse grid on the dev set, so the first line is the answer, not context.
-LEAD_SIMILARITY_WEIGHT = 0.5
-LEAD_COVERAGE_WEIGHT = 1.0
-LEAD_ASKED_VALUE_WEIGHT = 0.2
 
 _VALUE_KINDS = {QuestionKind.NUMBER: "number", QuestionKind.DATE: "date", QuestionKind.NAME: "name"}
 # Wording that sets one account against another: a second value beside it is a side, not another fact.
@@ -42,6 +38,16 @@ _DISPUTE = re.compile(
     r"puts? the (?:figure|number|total|toll|count|date)|differ\w*|contradict\w*|conflict\w*|disagree\w*|"
     r"rival|own (?:figure|count|tally|statement|press release))\b",
     re.IGNORECASE,
+)
+
+
+# The unit a number question asks for, from its wording (`claim_values` gives a number's unit: "%", a
+# currency sign or "" for a plain count).
+_ASKED_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:percentage|percent|per cent|share|proportion)\b", re.I), "%"),
+    (re.compile(r"\bhow much\b.*\b(?:cost|costs|price|pay|paid|spend|spent|worth|raise[ds]?|fine[ds]?|earn\w*)\b|"
+                r"\bwhat (?:was |is )?the (?:price|cost|amount of money)\b", re.I), "money"),
+    (re.compile(r"\bhow many\b", re.I), "count"),
 )
 
 
@@ -64,18 +70,50 @@ C = TypeVar("C", bound=Scored)
 
 
 def asked_values(kind: str, sentence: str, question: str) -> list[Value]:
-    """The sentence's values of the asked kind that the question does not itself state."""
+    """The sentence's values of the asked kind that the question does not itself state; for a number, in
+    the asked unit when the question names one (a percentage for "what percentage", money for "how much
+    did it cost", a plain count for "how many")."""
     value_kind = _VALUE_KINDS.get(kind)
     if value_kind is None:
         return []
-    stated = [v for v in find_values(question) if v.kind == value_kind]
-    question_words = name_tokens(question)
+    stated = [v for v in values_of(question) if v.kind == value_kind]
+    question_words = _name_tokens(question)
+    unit = asked_unit(question) if value_kind == "number" else None
     return [
-        v for v in find_values(sentence)
+        v for v in values_of(sentence)
         if v.kind == value_kind
         and not any(compatible(v, q) for q in stated)
         and not (v.kind == "name" and v.key[0] <= question_words)  # type: ignore[operator]
+        and (unit is None or _in_unit(v, unit))
     ]
+
+
+@lru_cache(maxsize=VALUE_CACHE_SENTENCES)
+def values_of(text: str) -> tuple[Value, ...]:
+    """`find_values`, once per sentence: every rule of the answer asks the same sentences again."""
+    return tuple(find_values(text))
+
+
+@lru_cache(maxsize=VALUE_CACHE_SENTENCES)
+def _name_tokens(text: str) -> frozenset[str]:
+    return name_tokens(text)
+
+
+def asked_unit(question: str) -> str | None:
+    """"%", "money" or "count" when the question's wording names the unit of the asked number, else None."""
+    for pattern, unit in _ASKED_UNITS:
+        if pattern.search(question):
+            return unit
+    return None
+
+
+def _in_unit(value: Value, unit: str) -> bool:
+    symbol = str(value.key[0])
+    if unit == "%":
+        return symbol == "%"
+    if unit == "money":
+        return symbol not in ("", "%")
+    return symbol == ""
 
 
 def holds_asked_value(kind: str, sentence: str, question: str) -> bool:
@@ -87,40 +125,22 @@ def holds_asked_value(kind: str, sentence: str, question: str) -> bool:
     return False
 
 
-def lead_with_asked_fact(ranked: list[C], kind: str, question: str, article_of: Callable[[int], str]) -> list[C]:
-    """`ranked` with the best sentence that holds the asked value first, if one is about the subject."""
-    if kind not in _VALUE_KINDS or not ranked or holds_asked_value(kind, ranked[0].sentence, question):
-        return ranked
-    closest = max(ranked, key=lambda c: c.similarity)
+def stating_asked_fact(candidates: Sequence[C], kind: str, question: str, article_of: Callable[[int], str]) -> list[C]:
+    """The candidates that hold a value of the asked kind (a number for how many, a date for when, a name
+    for who) and are about the question's subject; all of them when none is, or the kind has no values."""
+    if kind not in _VALUE_KINDS or not candidates:
+        return list(candidates)
+    closest = max(candidates, key=lambda c: c.similarity)
 
     def about_subject(c: C) -> bool:
+        if kind == QuestionKind.NAME:
+            return True  # names are everywhere in news: the lead's own score weighs the subject
         same_article = article_of(c.source) == article_of(closest.source)
         share = LEAD_SAME_ARTICLE_SIMILARITY_SHARE if same_article else LEAD_MIN_SIMILARITY_SHARE
         return c.similarity >= share * closest.similarity
 
-    lead = next((c for c in ranked if about_subject(c) and holds_asked_value(kind, c.sentence, question)), None)
-    return ranked if lead is None else [lead, *(c for c in ranked if c is not lead)]
-
-
-def lead_first(
-    chosen: list[C], kind: str, question: str, score: Callable[[C], float], is_dispute_note: Callable[[int], bool]
-) -> list[C]:
-    """The chosen sentences with the one that best answers the question first, fitted to the question's
-    kind: a name for who, a number for how many, a date for when, a reason for why. An article's note that
-    its sources disagree never leads: it states no answer."""
-    if len(chosen) < 2:
-        return chosen
-
-    def states(c: C) -> bool:
-        return bool(asked_values(kind, c.sentence, question)) if kind in _VALUE_KINDS else c.answer_type >= 1.0
-
-    def answers(c: C) -> float:
-        return (score(c) + LEAD_SIMILARITY_WEIGHT * c.similarity + LEAD_COVERAGE_WEIGHT * c.coverage
-                + LEAD_ASKED_VALUE_WEIGHT * states(c))
-
-    pool = [c for c in chosen if not is_dispute_note(c.source)] or chosen
-    lead = max(pool, key=answers)
-    return [lead, *(c for c in chosen if c is not lead)]
+    stating = [c for c in candidates if about_subject(c) and holds_asked_value(kind, c.sentence, question)]
+    return stating or list(candidates)
 
 
 def two_sides(

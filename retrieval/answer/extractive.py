@@ -6,19 +6,18 @@ the question asks for: a name for "who", a number for "how many") rather than on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
-import Stemmer
 from langchain_core.embeddings import Embeddings
 
-from retrieval.answer.asked_fact import asked_values, lead_first, lead_with_asked_fact, two_sides
+from retrieval.answer.asked_fact import asked_values, two_sides
+from retrieval.answer.lead import SourceFacts, choose_lead
 from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.question_kinds import answer_type_match, question_kind
 from retrieval.answer.sentence_vectors import SENTENCE_VECTORS
+from retrieval.answer.terms import WORD, coverage, novelty, stems, weighted_terms
 from retrieval.claims.values import compatible
 from retrieval.models import Answer, Citation, ScoredChunk
 from retrieval.text.instructions import is_instruction
@@ -45,25 +44,12 @@ SECONDARY_SENTENCE_FLOOR = 0.6  # a 2nd/3rd sentence needs this share of the bes
 # the other: the answer then gives only the first.
 NEAR_DUPLICATE_COSINE = 0.9
 NEAR_DUPLICATE_WORD_JACCARD = 0.7
-NEAR_DUPLICATE_WORD_CONTAINMENT = 0.8
+NEAR_DUPLICATE_WORD_CONTAINMENT = 0.7  # an outlet's paraphrase of another's history shares ~3/4 of its words
 # Whether to answer at all: evidence of the best sentence (see `evidence_score`), compared with
 # `Settings.refusal_threshold` (0.40: chosen by `briefbot eval --folds week`, the best refusal rate minus
 # false refusal rate on the other 11 weeks for every held-out week; past it false refusals climb fast).
 EVIDENCE_SIMILARITY_WEIGHT = 0.5  # the rest is coverage of the question's terms
 UNTYPED_EVIDENCE_FACTOR = 0.6  # a sentence without the asked-for kind of thing (or a why/how question)
-
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
-_STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just me more
-    most my myself no nor not now of off on once only or other our ours out over own same she should so
-    some such than that the their theirs them then there these they this those through to too under until
-    up very was we were what when where which while who whom whose why will with would you your yours
-    said says according new one recently week weeks year last first
-    name named called type kind following""".split()  # noqa: SIM905 - a word list reads better as text
-)
-
 
 @dataclass(frozen=True)
 class _Candidate:
@@ -126,15 +112,16 @@ def answer_and_evidence(
     def article_of(i: int) -> str:
         return sources[i].chunk.article_id
 
-    by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
-    ranked = lead_with_asked_fact(by_score, kind, question, article_of)
     def is_note(i: int) -> bool:
         return sources[i].chunk.kind == "contradiction"
 
-    chosen = lead_first(_pick(ranked, len(sources), max_sentences, question), kind, question,
-                        lambda c: c.score(len(sources)), is_note)
-    sides = two_sides(chosen[0], ranked, kind, question, article_of, is_note)
-    context = [by_score[0]] if ranked[0] is not by_score[0] else []  # the lead holds the asked value
+    by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
+    facts = SourceFacts(len(sources), article_of, lambda i: sources[i].chunk.published, is_note)
+    lead = choose_lead(by_score, kind, question, weighted_terms(question), facts)
+    ranked = [lead, *(c for c in by_score if c is not lead)]
+    chosen = _pick(ranked, len(sources), max_sentences, question)
+    sides = two_sides(lead, ranked, kind, question, article_of, is_note)
+    context = [by_score[0]] if lead is not by_score[0] else []  # the best match overall, as context
     given = _after_lead(chosen, sides, context, max_sentences, question)
     return _compose(question, given, sources), evidence_score(candidates)
 
@@ -170,7 +157,7 @@ def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: E
     vectors = SENTENCE_VECTORS.embed(embeddings, [s for _, s in pairs])
     query = np.asarray(embeddings.embed_query(question), dtype=np.float32)
     similarities = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-9, None)
-    terms = _weighted_terms(question)
+    terms = weighted_terms(question)
     kind = question_kind(question)
     question_stems = set(terms)
     return [
@@ -178,9 +165,9 @@ def score_sentences(question: str, sources: Sequence[ScoredChunk], embeddings: E
             sentence=sentence,
             source=i,
             similarity=float(max(similarities[j], 0.0)),
-            coverage=_coverage(terms, sentence),
+            coverage=coverage(terms, sentence),
             answer_type=answer_type_match(kind, sentence, question),
-            restating=_novelty(sentence, question_stems) < RESTATING_NOVELTY,
+            restating=novelty(sentence, question_stems) < RESTATING_NOVELTY,
             vector=vectors[j],
         )
         for j, (i, sentence) in enumerate(pairs)
@@ -207,11 +194,11 @@ def _pick(ranked: list[_Candidate], n_sources: int, limit: int, question: str) -
 def _repeats(candidate: _Candidate, chosen: Sequence[_Candidate], question: str) -> bool:
     """Does `candidate` say what a chosen sentence already says (see NEAR_DUPLICATE_*)?"""
     kind = question_kind(question)
-    words = set(_stems(candidate.sentence))
+    words = set(stems(candidate.sentence))
     for other in chosen:
         if _values_differ(candidate.sentence, other.sentence, kind, question):
             continue  # two accounts of one fact (40,000 against 15,000) are both given
-        other_words = set(_stems(other.sentence))
+        other_words = set(stems(other.sentence))
         shared = len(words & other_words)
         if words and other_words and (
             shared / len(words | other_words) >= NEAR_DUPLICATE_WORD_JACCARD
@@ -256,44 +243,6 @@ def _sentences(text: str) -> list[str]:
     sentences = (s.lstrip("-*• ") for s in split_sentences(text))  # key-point chunks are bullet lists
     found = [
         s for s in sentences
-        if MIN_SENTENCE_CHARS <= len(s) <= MAX_SENTENCE_CHARS and _WORD.search(s) and not is_instruction(s)
+        if MIN_SENTENCE_CHARS <= len(s) <= MAX_SENTENCE_CHARS and WORD.search(s) and not is_instruction(s)
     ]
     return found[:MAX_SENTENCES_PER_CHUNK]
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-def _stems(text: str) -> list[str]:
-    words = [w.lower().strip(".'’-") for w in _WORD.findall(text)]
-    return _stemmer().stemWords([w for w in words if w and w not in _STOP_WORDS])
-
-
-def _weighted_terms(question: str) -> dict[str, float]:
-    """Question content terms; names and numbers weigh double, being what pins a passage down."""
-    weights: dict[str, float] = {}
-    for index, word in enumerate(_WORD.findall(question)):
-        lower = word.lower().strip(".'’-")
-        if not lower or lower in _STOP_WORDS:
-            continue
-        stem = _stemmer().stemWord(lower)
-        is_name = index > 0 and word[0].isupper()
-        weights[stem] = max(weights.get(stem, 0.0), 2.0 if is_name or word[0].isdigit() else 1.0)
-    return weights
-
-
-def _coverage(terms: dict[str, float], sentence: str) -> float:
-    if not terms:
-        return 0.0
-    present = set(_stems(sentence))
-    return sum(w for t, w in terms.items() if t in present) / sum(terms.values())
-
-
-def _novelty(sentence: str, question_stems: set[str]) -> float:
-    """Share of the sentence's content words that the question does not already contain."""
-    words = _stems(sentence)
-    if not words:
-        return 0.0
-    return sum(1 for w in words if w not in question_stems) / len(words)

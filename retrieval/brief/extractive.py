@@ -204,7 +204,8 @@ def _detected(group: StoryGroup, numbering: Numbering, vectors: CachedEmbeddings
     articles = group.articles[:MAX_ARTICLES_PER_STORY]
     if len(articles) < 2:
         return []
-    texts = [(" ".join(split_sentences(a.text)[: MAX_SENTENCES_PER_ARTICLE * 2]), a.id) for a in articles]
+    # one sentence a paragraph, so a heading is not run into the next sentence
+    texts = [("\n\n".join(split_sentences(a.text)[: MAX_SENTENCES_PER_ARTICLE * 2]), a.id) for a in articles]
     found = []
     for disagreement in find_disagreements_in_texts(None, texts, vectors):
         sides = []

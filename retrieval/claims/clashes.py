@@ -1,4 +1,8 @@
-"""What aligned statements disagree on: one value swapped (date, number, name), a negation or an antonym."""
+"""What aligned statements disagree on: one value swapped (date, number, name), a negation or an antonym.
+
+Statements that say one fact in other words (a count reworded, a date in another sentence) are compared
+slot by slot in slots.py.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,8 @@ from dataclasses import dataclass
 
 from retrieval.claims.alignment import Statement, differing_regions
 from retrieval.claims.topics import short_topic
-from retrieval.claims.values import STOP_WORDS, Value, compatible, name_key
+from retrieval.claims.values import Value, compatible, name_key
 
-COUNT_ALIGN_MIN_COSINE = 0.7  # reworded statements must be this close before their counts are compared
 MAX_REGION_TOKENS = 8  # a differing span longer than this is a rewrite, not one swapped fact
 MAX_NEGATION_REGION_TOKENS = 3
 # "100 days away", "two hours before liftoff": a count relative to when it was written, not a fact to compare
@@ -40,6 +43,11 @@ _HEDGES = frozenset(
 )
 
 
+def is_relative_time(after: str) -> bool:
+    """The text after a number makes it a countdown ("100 days away"), not a fact to compare."""
+    return bool(_RELATIVE_TIME.match(after))
+
+
 @dataclass(frozen=True)
 class Clash:
     """One aligned pair of statements that differ on one value."""
@@ -50,7 +58,7 @@ class Clash:
     topic: str
 
 
-def clashes_between(left: Statement, right: Statement, cosine: float) -> list[Clash]:
+def clashes_between(left: Statement, right: Statement) -> list[Clash]:
     """What one aligned pair disagrees on; nothing if it differs in more than one fact (another event)."""
     found = []
     regions = differing_regions(left, right) or []
@@ -65,61 +73,8 @@ def clashes_between(left: Statement, right: Statement, cosine: float) -> list[Cl
             unexplained += 1
     if found and unexplained:
         return []
-    if not found and cosine >= COUNT_ALIGN_MIN_COSINE:
-        found = _count_clashes(left, right)
     slots = {(clash.left[1], clash.right[1]) for clash in found}
     return found if len(slots) == 1 else []
-
-
-def _count_clashes(left: Statement, right: Statement) -> list[Clash]:
-    """Reworded statements that count the same thing differently: "12 people died" / "killed 20 people"."""
-    left_counts, right_counts = _counted(left), _counted(right)
-    if not _same_setting(left, right, {*left_counts.values(), *right_counts.values()}):
-        return []
-    found = []
-    for noun, value in left_counts.items():
-        other = right_counts.get(noun)
-        if other is None or compatible(value, other):
-            continue
-        if any(compatible(value, v) for v in right.values) or any(compatible(other, v) for v in left.values):
-            continue
-        found.append(Clash("number", (left.source, f"{_text(left, value)} {noun}", value),
-                            (right.source, f"{_text(right, other)} {noun}", other),
-                            short_topic("number", left, right, noun)))
-    return found
-
-
-def _same_setting(left: Statement, right: Statement, counted: set[Value]) -> bool:
-    """Reworded statements count the same event only if no other value of theirs conflicts: "Category 1
-    on Wednesday" and "Category 2 late Thursday" are two moments, "Voyager 1" and "Voyager 2" two probes."""
-    def others(statement: Statement) -> list[Value]:
-        return [v for v in statement.values if v not in counted and not (v.kind == "name" and v.start == 0)]
-
-    mine, theirs = others(left), others(right)
-    for a in mine:
-        same_kind = [b for b in theirs if b.kind == a.kind]
-        if same_kind and not any(compatible(a, b) for b in same_kind):
-            return False
-    return True
-
-
-def _counted(statement: Statement) -> dict[str, Value]:
-    """Numbers with the noun right after them ("20 people"); a noun counted twice is ambiguous."""
-    counts: dict[str, Value] = {}
-    seen: set[str] = set()
-    for value in statement.values:
-        if value.kind != "number":
-            continue
-        after = re.match(r"\s+([a-z]{3,})", statement.text[value.end :])
-        if after and after.group(1) not in STOP_WORDS and not _RELATIVE_TIME.match(statement.text[value.end :]):
-            noun = after.group(1)
-            counts.pop(noun, None) if noun in seen else counts.setdefault(noun, value)
-            seen.add(noun)
-    return counts
-
-
-def _text(statement: Statement, value: Value) -> str:
-    return statement.text[value.start : value.end]
 
 
 def _span(statement: Statement, start: int, end: int) -> tuple[int, int]:

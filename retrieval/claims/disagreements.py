@@ -4,12 +4,14 @@ Statements from different sources are aligned (sentence embeddings + shared key 
 alignment), then the spans where aligned statements differ are compared by kind: numbers, dates,
 names (capitalised spans) and negation. The same value written differently ("Dec. 1, 2017" and
 "1 December 2017", "$1 billion" and "$1,000 million") and paraphrases are not disagreements.
+Reworded statements are compared slot by slot (slots.py: same slot, same time, incompatible values),
+and one sentence that reports two parties' values is the two sides its article reports (attributions.py).
+Questions and short headings state no fact; with no question (a brief), names are never compared.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +19,11 @@ from datetime import date
 from langchain_core.embeddings import Embeddings
 
 from retrieval.claims.alignment import Statement, aligned_by_embedding, candidate_pairs, statements_of
+from retrieval.claims.attributions import as_disagreement, attributed_clash
 from retrieval.claims.clashes import Clash, clashes_between
 from retrieval.claims.entities import is_entity, same_entity
+from retrieval.claims.grouping import MAX_DISAGREEMENTS, group_clashes
+from retrieval.claims.slots import Report, same_time, slot_clashes
 from retrieval.claims.values import STOP_WORDS, Value, compatible, find_values
 from retrieval.models import Answer, Disagreement, ScoredChunk
 from retrieval.text.markers import markers
@@ -28,14 +33,16 @@ __all__ = [
     "attach_disagreements",
     "compatible",
     "describe",
+    "detected_clashes",
     "find_disagreements",
     "find_disagreements_in_texts",
     "find_values",
     "question_kind",
 ]
 
-MAX_DISAGREEMENTS = 3
 NOTICE_PREFIX = "Sources disagree on "  # every notice line starts so; renderers and history look for it
+MIN_UNPUNCTUATED_WORDS = 12  # a line without an end mark and shorter than this is a heading or a list item
+_END_MARKS = (".", "!", '"', "”", "’", "'", ")")
 MAX_DAYS_APART = 45  # coverage of one event is this close in time; further apart, it is another year's fact
 # In a question's answer, both statements must name this many of the question's own words (its subject).
 MIN_SUBJECT_TERMS = 1
@@ -64,24 +71,44 @@ def find_disagreements_in_texts(
     published: Sequence[date | None] | None = None,
 ) -> tuple[Disagreement, ...]:
     """Like `find_disagreements` over (text, group) pairs: texts of one group never disagree, nor do
-    texts published more than `MAX_DAYS_APART` apart (last year's figure is another fact)."""
-    statements = [s for i, (text, group) in enumerate(texts, 1) for s in statements_of(i, group, text)]
+    texts published more than `MAX_DAYS_APART` apart (last year's figure is another fact); one sentence
+    that reports two parties' values is the two sides its article itself reports."""
+    found = detected_clashes(question, texts, embeddings, published)
+    across = [clash for clash, left, right in found if left is not right]
+    within = tuple(as_disagreement(clash) for clash, left, right in found if left is right)
+    source_texts = {i: text for i, (text, _) in enumerate(texts, 1)}
+    return (group_clashes(across, source_texts) + within)[:MAX_DISAGREEMENTS]
+
+
+def detected_clashes(
+    question: str | None,
+    texts: Sequence[tuple[str, str]],
+    embeddings: Embeddings,
+    published: Sequence[date | None] | None = None,
+) -> list[tuple[Clash, Statement, Statement]]:
+    """Every clash the detector accepts, with the two statements it is between (one statement for the
+    two sides of one sentence); mining for the labelled set reads them."""
+    statements = [s for i, (text, group) in enumerate(texts, 1) for s in statements_of(i, group, text)
+                  if _states_a_fact(s.text)]
     focus = _Focus.of(question)
     days = list(published or [None] * len(texts))
+    found = [(clash, s, s) for s in statements if focus.covers(s)
+             if (clash := attributed_clash(s)) is not None and focus.wants(clash)]
     pairs = [(a, b) for a, b in candidate_pairs(statements)
              if _close_in_time(days[statements[a].source - 1], days[statements[b].source - 1])
              and focus.covers(statements[a]) and focus.covers(statements[b])]
-    if not pairs:
-        return ()
-    aligned = aligned_by_embedding(statements, pairs, embeddings)
-    clashes = [
-        clash
-        for a, b, cosine in aligned
-        for clash in clashes_between(statements[a], statements[b], cosine)
-        if focus.wants(clash) and not _rewording(clash, embeddings)
-    ]
-    source_texts = {i: text for i, (text, _) in enumerate(texts, 1)}
-    return _group(clashes, source_texts)
+    reworded: list[tuple[Report, Report]] = []
+    for a, b, _ in aligned_by_embedding(statements, pairs, embeddings) if pairs else []:
+        left, right = statements[a], statements[b]
+        reports = Report(left, days[left.source - 1]), Report(right, days[right.source - 1])
+        swapped = clashes_between(left, right)
+        found += [(c, left, right) for c in swapped if focus.wants(c) and not _rewording(c, embeddings)
+                  and _same_time(c, *reports)]
+        if not swapped:
+            reworded.append(reports)
+    found += [(c, left.statement, right.statement) for c, left, right in slot_clashes(reworded, embeddings)
+              if focus.wants(c)]
+    return found
 
 
 def _opens_sentence(side: tuple[int, str, Value | None]) -> bool:
@@ -90,8 +117,27 @@ def _opens_sentence(side: tuple[int, str, Value | None]) -> bool:
     return value is not None and value.start == 0 and " " not in side[1].strip()
 
 
+def _years_only(clash: Clash) -> bool:
+    return clash.kind == "date" and all(v is not None and v.key[1] is None for v in (clash.left[2], clash.right[2]))
+
+
+def _states_a_fact(sentence: str) -> bool:
+    """A question ("How many athletes are in the Olympics?") or a short heading or list item with no end
+    mark ("Early voting starts Oct. 21", under a state's name) states no fact on its own."""
+    text = sentence.rstrip()
+    if text.endswith("?"):
+        return False
+    return text.endswith(_END_MARKS) or len(text.split()) >= MIN_UNPUNCTUATED_WORDS
+
+
 def _close_in_time(left: date | None, right: date | None) -> bool:
     return left is None or right is None or abs((left - right).days) <= MAX_DAYS_APART
+
+
+def _same_time(clash: Clash, left: Report, right: Report) -> bool:
+    """A swapped date or count holds at one time reference in both reports (see `slots.same_time`)."""
+    a, b = clash.left[2], clash.right[2]
+    return a is None or b is None or a.kind == "name" or same_time(left, a, right, b)
 
 
 def _rewording(clash: Clash, embeddings: Embeddings) -> bool:
@@ -152,8 +198,11 @@ class _Focus:
         return len({t.norm for t in statement.tokens} & self.terms) >= needed
 
     def wants(self, clash: Clash) -> bool:
+        """With no question (a brief), a differing name is as often another subject (another state, another
+        store, a local edition of one story) as another value, and a differing year alone is another year's
+        fact ("cost in 2022" / "in 2023"): only days, figures and negations count."""
         if self.kind is None:
-            return True
+            return bool(self.terms) or not (clash.kind == "name" or _years_only(clash))
         if clash.kind not in ("negation", self.kind):
             return False
         return not any(self._restates(value) for _, _, value in (clash.left, clash.right))
@@ -166,106 +215,3 @@ class _Focus:
             words = value.key[0]
             return bool(words) and words <= self.terms  # type: ignore[operator]
         return any(v.kind == value.kind and v.key == value.key for v in self.values)
-
-
-# --- grouping clashes into disagreements ------------------------------------------------------------
-@dataclass
-class _Side:
-    kind: str
-    value: Value | None
-    sources: set[int]
-    surfaces: Counter[str]
-
-    @property
-    def surface(self) -> str:
-        """The most frequent spelling; the shorter one on a tie."""
-        return min(self.surfaces.items(), key=lambda item: (-item[1], len(item[0])))[0]
-
-
-def _group(clashes: list[Clash], source_texts: dict[int, str]) -> tuple[Disagreement, ...]:
-    sides: list[_Side] = []
-    edges: list[tuple[int, int, str]] = []
-    for clash in clashes:
-        a = _side_for(sides, clash.kind, *clash.left)
-        b = _side_for(sides, clash.kind, *clash.right)
-        if a != b:
-            edges.append((a, b, clash.topic))
-    found = []
-    for members, topic in _components(len(sides), edges):
-        chosen = [sides[i] for i in members]
-        _add_other_sources(chosen, source_texts)
-        chosen = _without_shared_sources(chosen)
-        if len(chosen) < 2:
-            continue
-        found.append(
-            Disagreement(
-                topic=topic,
-                sides=tuple((s.surface, tuple(sorted(s.sources))) for s in chosen),
-            )
-        )
-    found.sort(key=lambda d: -sum(len(numbers) for _, numbers in d.sides))
-    return tuple(found[:MAX_DISAGREEMENTS])
-
-
-def _side_for(sides: list[_Side], kind: str, source: int, surface: str, value: Value | None) -> int:
-    for index, side in enumerate(sides):
-        if side.kind != kind:
-            continue
-        same = side.surfaces[surface] > 0 if value is None or side.value is None else compatible(side.value, value)
-        if same:
-            side.sources.add(source)
-            side.surfaces[surface] += 1
-            return index
-    sides.append(_Side(kind, value, {source}, Counter({surface: 1})))
-    return len(sides) - 1
-
-
-def _components(count: int, edges: list[tuple[int, int, str]]) -> list[tuple[list[int], str]]:
-    parent = list(range(count))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    topics: dict[int, str] = {}
-    for a, b, _ in edges:
-        parent[root(a)] = root(b)
-    for a, _, topic in edges:
-        topics.setdefault(root(a), topic)
-    groups: dict[int, list[int]] = {}
-    for i in range(count):
-        if root(i) in topics:
-            groups.setdefault(root(i), []).append(i)
-    return [(members, topics[r]) for r, members in groups.items()]
-
-
-def _add_other_sources(sides: list[_Side], source_texts: dict[int, str]) -> None:
-    """Cite every source that states one side's value and no other side's."""
-    if any(s.value is None for s in sides):
-        return
-    for number, text in source_texts.items():
-        lowered = text.lower()
-        holding = [s for s in sides if s.surface.lower() in lowered]
-        if len(holding) == 1:
-            holding[0].sources.add(number)
-        elif len(holding) > 1:
-            for side in holding:
-                side.sources.discard(number)
-
-
-def _without_shared_sources(sides: list[_Side]) -> list[_Side]:
-    """Biggest side first; a source already cited by a bigger side is not cited again."""
-    ordered = sorted(sides, key=lambda s: (-len(s.sources), min(s.sources, default=0)))
-    seen: set[int] = set()
-    kept = []
-    for side in ordered:
-        side.sources -= seen
-        seen |= side.sources
-        if side.sources:
-            kept.append(side)
-    return kept
-
-
-

@@ -21,6 +21,22 @@ STOP_WORDS = frozenset(
     ]
 )
 NUMBER_RELATIVE_TOLERANCE = 0.01  # "$10.4 billion" and "$10.39 billion" are the same figure, rounded
+# "nearly 200" lies this far below 200 at most, "about 200" this far either side: a hedge, not a range
+NEAR_RELATIVE_SPREAD = 0.15
+# Words before a number that make it a bound: "nearly 200" is below 200, "more than 200" above it.
+_BOUNDS = (
+    ("near_below", r"nearly|almost|just under|just shy of"),
+    ("below", r"under|fewer than|less than|up to|no more than|at most"),
+    ("above", r"more than|over|above|upwards of|in excess of|exceeding"),
+    ("at_least", r"at least|no fewer than|no less than"),
+    ("about", r"about|around|roughly|approximately|some|an estimated|close to"),
+)
+_BOUND_AFTER = re.compile(r"\s+or\s+(more|greater|higher|fewer|less|lower)\b", re.IGNORECASE)  # "three or more"
+# "36th" is a rank and "one of the most gifted" no count: neither is a number to compare
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+_ONE_OF = re.compile(r"\s+of\s+(?:the|its|his|her|their|our|my|those|these|them|us)\b", re.IGNORECASE)
+_BOUND_BEFORE = re.compile(r"(?:^|(?<=\W))(?:" + "|".join(f"(?P<{k}>{w})" for k, w in _BOUNDS) + r")\s+$",
+                           re.IGNORECASE)
 
 _MONTHS = {
     name: number
@@ -78,6 +94,7 @@ class Value:
     start: int
     end: int
     key: tuple[object, ...]
+    bound: str = ""  # for a number: "" (the figure itself) or a hedge of `_BOUNDS` ("nearly", "more than")
 
 
 def find_values(sentence: str) -> list[Value]:
@@ -112,7 +129,7 @@ def _dates(sentence: str, taken: list[tuple[int, int]]) -> list[Value]:
 def _numbers(sentence: str, taken: list[tuple[int, int]]) -> list[Value]:
     found = []
     for match in [*_NUMBER.finditer(sentence), *_WORD_NUMBER.finditer(sentence)]:
-        if not _free(taken, match.start(), match.end()):
+        if not _free(taken, match.start(), match.end()) or _not_a_count(sentence, match):
             continue
         groups = match.groupdict()
         if groups.get("w"):
@@ -121,9 +138,20 @@ def _numbers(sentence: str, taken: list[tuple[int, int]]) -> list[Value]:
             amount = float(groups["n"].replace(",", "") + (groups.get("f") or ""))
         amount *= _SCALES.get((groups.get("scale") or "").lower(), 1.0)
         unit = groups.get("cur") or ("%" if groups.get("unit") else "")
-        taken.append((match.start(), match.end()))
-        found.append(Value("number", match.start(), match.end(), (unit, amount)))
+        hedge = _BOUND_BEFORE.search(sentence[: match.start()])
+        start = hedge.start() if hedge and _free(taken, hedge.start(), match.start()) else match.start()
+        bound = next((k for k, v in hedge.groupdict().items() if v), "") if start < match.start() and hedge else ""
+        if after := _BOUND_AFTER.match(sentence, match.end()):
+            bound = "at_least" if after.group(1).lower() in ("more", "greater", "higher") else "below"
+        taken.append((start, match.end()))
+        found.append(Value("number", start, match.end(), (unit, amount), bound))
     return found
+
+
+def _not_a_count(sentence: str, match: re.Match[str]) -> bool:
+    if _ORDINAL_SUFFIX.match(sentence, match.end()):
+        return True
+    return match.group().lower() == "one" and bool(_ONE_OF.match(sentence, match.end()))
 
 
 def _names(sentence: str, taken: list[tuple[int, int]]) -> list[Value]:
@@ -179,6 +207,16 @@ def name_tokens(text: str) -> frozenset[str]:
     return frozenset(w for w in words if w and w not in _NAME_NOISE | _NAME_JOINERS)
 
 
+def _interval(value: Value) -> tuple[float, float]:
+    """The amounts a number allows: its rounding, or the side of it its hedge names."""
+    amount = abs(float(value.key[1]))  # type: ignore[arg-type]
+    rounding, near, just = NUMBER_RELATIVE_TOLERANCE * amount, NEAR_RELATIVE_SPREAD * amount, 1e-9 * max(amount, 1)
+    return {
+        "near_below": (amount - near, amount - just), "below": (0.0, amount), "above": (amount + just, float("inf")),
+        "at_least": (amount, float("inf")), "about": (amount - near, amount + near),
+    }.get(value.bound, (amount - rounding, amount + rounding))
+
+
 def compatible(left: Value, right: Value) -> bool:
     """Could both spans say the same thing? Same kind and no part that differs."""
     if left.kind != right.kind:
@@ -186,10 +224,11 @@ def compatible(left: Value, right: Value) -> bool:
     if left.kind == "date":
         return all(a is None or b is None or a == b for a, b in zip(left.key, right.key, strict=True))
     if left.kind == "number":
-        (unit_a, a), (unit_b, b) = left.key, right.key
+        unit_a, unit_b = left.key[0], right.key[0]
         if unit_a and unit_b and unit_a != unit_b:
             return False
-        return abs(float(a) - float(b)) <= NUMBER_RELATIVE_TOLERANCE * max(abs(float(a)), abs(float(b)))  # type: ignore[arg-type]
+        (low_a, high_a), (low_b, high_b) = _interval(left), _interval(right)
+        return max(low_a, low_b) <= min(high_a, high_b)
     a_words, b_words = frozenset(map(str, left.key[0])), frozenset(map(str, right.key[0]))  # type: ignore[call-overload]
     a_letters, b_letters = str(left.key[1]), str(right.key[1])
     shared = {w for w in a_words & b_words if len(w) > 1}

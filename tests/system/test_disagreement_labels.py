@@ -29,8 +29,8 @@ def test_the_bench_counts_a_flagged_false_pair_against_precision(tmp_path: Path,
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    left = "The climate summit will be hosted by Canada next spring, ministers said."
-    right = "The climate summit will be hosted by Japan next spring, ministers said."
+    left = "The fire at the warehouse in Lyon killed 12 people on Monday, officials said."
+    right = "The fire at the warehouse in Lyon killed 15 people on Monday, officials said."
     articles = [{"id": i, "text": text, "published": "2024-05-01"} for i, text in (("x", left), ("y", right))]
     (tmp_path / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in articles))
     (tmp_path / "questions.jsonl").write_text("")

@@ -19,37 +19,37 @@ DISAGREEING = [
     pytest.param(
         "The fire at the warehouse in Lyon killed 12 people on Monday, officials said.",
         "The fire at the warehouse in Lyon killed 15 people on Monday, officials said.",
-        "12", "15", id="numbers",
+        "12", "15", None, id="numbers",
     ),
     pytest.param(
         "Officials said 12 people died in the warehouse fire in Lyon.",
         "The warehouse fire in Lyon killed at least 20 people, officials said.",
-        "12 people", "20 people", id="reworded-count",
+        "12 people", "20 people", None, id="reworded-count",
     ),
     pytest.param(
         "The company said the new plant in Ohio will open on March 3, 2025.",
         "The company said the new plant in Ohio will open on 14 May 2025.",
-        "March 3, 2025", "14 May 2025", id="dates",
+        "March 3, 2025", "14 May 2025", None, id="dates",
     ),
     pytest.param(
         "The climate summit will be hosted by Canada next spring, ministers said.",
         "The climate summit will be hosted by Japan next spring, ministers said.",
-        "Canada", "Japan", id="names",
+        "Canada", "Japan", "Which country will host the climate summit?", id="names",
     ),
     pytest.param(
         "The inquiry found that the fire started in the kitchen of Hotel Miramar in Nice.",
         "The inquiry found that the fire started in the kitchen of Hotel Splendid in Nice.",
-        "Hotel Miramar", "Hotel Splendid", id="places",
+        "Hotel Miramar", "Hotel Splendid", "Where did the fire start?", id="places",
     ),
     pytest.param(
         "The minister said the government will raise the fuel tax this year.",
         "The minister said the government will not raise the fuel tax this year.",
-        "will raise", "will not raise", id="negation",
+        "will raise", "will not raise", None, id="negation",
     ),
     pytest.param(
         "Moscow and Pyongyang have denied any arms trade between them, officials said.",
         "Moscow and Pyongyang have confirmed an arms trade between them, officials said.",
-        "denied", "confirmed", id="antonyms",
+        "denied", "confirmed", None, id="antonyms",
     ),
 ]
 
@@ -80,11 +80,11 @@ def _pair(a: str, b: str) -> list[tuple[str, str]]:
     return [(a, "article-a"), (b, "article-b")]
 
 
-@pytest.mark.parametrize(("left", "right", "left_says", "right_says"), DISAGREEING)
+@pytest.mark.parametrize(("left", "right", "left_says", "right_says", "question"), DISAGREEING)
 def test_disagreeing_pairs_are_flagged_with_both_sides_cited(
-    left: str, right: str, left_says: str, right_says: str, embeddings
+    left: str, right: str, left_says: str, right_says: str, question: str | None, embeddings
 ) -> None:
-    found = find_disagreements_in_texts(None, _pair(left, right), embeddings)
+    found = find_disagreements_in_texts(question, _pair(left, right), embeddings)
     assert len(found) == 1
     sides = dict(found[0].sides)
     by_source = {numbers: says for says, numbers in sides.items()}
@@ -95,6 +95,13 @@ def test_disagreeing_pairs_are_flagged_with_both_sides_cited(
 @pytest.mark.parametrize(("left", "right"), AGREEING)
 def test_agreeing_pairs_are_not_flagged(left: str, right: str, embeddings) -> None:
     assert find_disagreements_in_texts(None, _pair(left, right), embeddings) == ()
+
+
+def test_with_no_question_a_differing_name_is_another_subject_not_a_disagreement(embeddings) -> None:
+    """A brief compares articles with no question: "the Southern Tier" / "the mid-Hudson Valley" in two local
+    editions of one story are two places, not two answers."""
+    left, right = DISAGREEING[3].values[:2]
+    assert find_disagreements_in_texts(None, _pair(str(left), str(right)), embeddings) == ()
 
 
 def test_one_article_never_disagrees_with_itself(embeddings) -> None:
