@@ -5,7 +5,8 @@ the RRF of retrieval/search/hybrid.py at recall@5, on the mean or on the worst w
 Why try it: the RRF constants that won on one year's news lost on another's (dense retrieval led
 there, BM25 here). The model reads features that mean the same thing on any news: ranks and score gaps in
 each list, agreement between the lists, how many of an article's chunks were found, words of the question
-in the title, the question's own time window and the article's age. Nothing here is per question.
+in the title, the question's own time window and the article's age. Nothing here is per question: the
+question's kind (KIND_FEATURES) only lets each list's rank count differently for a kind of question.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date, timedelta
 import numpy as np
 import Stemmer
 
+from retrieval.answer.question_kinds import QuestionKind, question_kind
 from retrieval.models import Chunk
 
 RANK_SCALE = 10  # a list's rank r becomes RANK_SCALE / (RANK_SCALE + r - 1): 1.0 at the top
@@ -32,10 +34,14 @@ _STOP = frozenset((
     "was", "were", "what", "when", "where", "which", "who", "whom", "whose", "why", "will", "with", "after",
     "about", "new", "week",
 ))
-FEATURES = (
+BASE_FEATURES = (
     "bias", "dense_rank", "lexical_rank", "dense_gap", "lexical_ratio", "in_both", "not_body", "lead_chunk",
     "article_hits", "title_overlap", "in_window", "age",
 )
+# The question's kind (retrieval.answer.question_kinds) shifting each list's weight: a number question, and
+# an open one (what / why / when: not a name), against the name questions (who, which, where) that are most.
+KIND_FEATURES = ("dense_rank_if_number", "lexical_rank_if_number", "dense_rank_if_open", "lexical_rank_if_open")
+FEATURES = BASE_FEATURES + KIND_FEATURES
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,8 @@ def feature_matrix(question: str, found: Sequence[Candidate], today: date,
     per_article = Counter(c.chunk.article_id for c in found)
     asked = _Terms.of(question) or {""}
     titles: dict[str, set[str]] = {}
+    kind = question_kind(question)
+    number, open_kind = float(kind == QuestionKind.NUMBER), float(kind not in (QuestionKind.NUMBER, QuestionKind.NAME))
     rows = np.zeros((len(found), len(FEATURES)), dtype=np.float64)
     for row, cand in enumerate(found):
         chunk = cand.chunk
@@ -108,6 +116,8 @@ def feature_matrix(question: str, found: Sequence[Candidate], today: date,
             float(chunk.kind != "body"), float(chunk.n == 0),
             math.log1p(per_article[chunk.article_id] - 1), len(asked & title) / len(asked),
             float(in_window), _age_feature(chunk.published, today),
+            number * _rank_feature(cand.dense_rank), number * _rank_feature(cand.lexical_rank),
+            open_kind * _rank_feature(cand.dense_rank), open_kind * _rank_feature(cand.lexical_rank),
         )
     return rows
 

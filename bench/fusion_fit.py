@@ -11,6 +11,7 @@ Feature sets are compared the same way (`--sets`), and the one whose held-out re
 worst week is reported, with its weights fitted on all weeks.
 
     python bench/fusion_fit.py --data ../shared/eval/realtimeqa-dev
+    python bench/fusion_fit.py --data ../shared/eval/realtimeqa-dev --sets lists lists+kind all all+kind
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from fold_eval import CachedQueries, check_weeks, score_config, week_metrics
-from fusion_features import FEATURES, Candidate, candidates, feature_matrix
+from fusion_features import BASE_FEATURES, FEATURES, KIND_FEATURES, Candidate, candidates, feature_matrix
 from retrieval_eval import load_index
 from scipy.optimize import minimize
 
@@ -42,8 +43,10 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "lists+article": ("bias", "dense_rank", "lexical_rank", "dense_gap", "lexical_ratio", "in_both",
                       "not_body", "lead_chunk", "article_hits", "title_overlap"),
     "lists+priors": ("bias", "dense_rank", "lexical_rank", "in_both", "lead_chunk", "in_window", "age"),
-    "all-but-age": tuple(f for f in FEATURES if f != "age"),
-    "all": FEATURES,
+    "all-but-age": tuple(f for f in BASE_FEATURES if f != "age"),
+    "all": BASE_FEATURES,
+    "lists+kind": ("bias", "dense_rank", "lexical_rank", "dense_gap", "lexical_ratio", "in_both", *KIND_FEATURES),
+    "all+kind": FEATURES,
 }
 
 

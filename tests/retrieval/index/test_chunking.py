@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,30 @@ def test_any_text_is_chunked_within_the_limit_without_losing_words(text: str, ma
     chunks = chunk_article(make_article(text), max_chars=max_chars)
     assert all(0 < len(c.text) <= max_chars for c in chunks)
     assert " ".join(c.text for c in chunks).split() == text.split()
+
+
+def test_an_overlap_repeats_the_closing_sentences_of_the_previous_chunk_whole() -> None:
+    chunks = chunk_article(make_article(long_text()), max_chars=300, overlap_chars=120)
+    sentences = [split_sentences(c.text) for c in chunks]
+    assert all(len(c.text) <= 300 for c in chunks)
+    for previous, current in pairwise(sentences):
+        carried = next(n for n in range(len(current)) if current[n] not in previous)
+        assert 1 <= carried < len(previous)  # the last sentence (one is 80-odd chars) comes again, never all
+        assert current[:carried] == previous[-carried:]
+        assert sum(len(s) + 1 for s in current[:carried]) - 1 <= 120
+    new = [s for n, piece in enumerate(sentences) for s in (piece if n == 0 else piece[1:])]
+    assert new == SENTENCES  # apart from the repeated sentence, each once, in order
+
+
+def test_no_overlap_when_the_closing_sentence_is_longer_than_the_overlap() -> None:
+    plain = chunk_article(make_article(long_text()), max_chars=300)
+    assert [c.text for c in chunk_article(make_article(long_text()), max_chars=300, overlap_chars=50)] == [
+        c.text for c in plain]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .!?\n\"A1"), max_size=3000), st.integers(20, 1000), st.integers(0, 400))
+def test_any_text_with_an_overlap_stays_within_the_limit(text: str, max_chars: int, overlap: int) -> None:
+    chunks = chunk_article(make_article(text), max_chars=max_chars, overlap_chars=overlap)
+    assert all(0 < len(c.text) <= max_chars for c in chunks)
+    assert set(" ".join(c.text for c in chunks).split()) == set(text.split())
