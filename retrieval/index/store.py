@@ -245,6 +245,7 @@ class ChromaStore:
         chunk_col = self.chunk_collection(article.tenant, generation)
         lexical = self.lexical(generation)
         metadata = article_metadata(article, content_hash, len(chunks), via)
+        written = lexical.written_chunk_ids(article.id)  # before this write replaces them
         lexical.put_articles([({"id": article.id, **metadata}, chunks)])
         matrix = np.asarray(vectors, dtype=np.float32)
         for start in range(0, len(chunks), WRITE_SLICE_ROWS):
@@ -256,7 +257,9 @@ class ChromaStore:
                 metadatas=[chunk_metadata(c) for c in chunks[part]],
             )
         keep = {c.id for c in chunks}
-        stale = [i for i in chunk_col.get(where={"article_id": article.id}, include=[])["ids"] if i not in keep]
+        if written is None:  # unknown (a crash interrupted its last write): ask Chroma
+            written = chunk_col.get(where={"article_id": article.id}, include=[])["ids"]
+        stale = [i for i in written if i not in keep]
         if stale:
             chunk_col.delete(ids=stale)
         article_col.upsert(

@@ -183,3 +183,33 @@ def test_a_database_that_stays_locked_is_logged_and_searching_goes_on(caplog: py
     tune_hnsw(collection)  # type: ignore[arg-type]
     assert collection.attempts == 5 and collection.configuration["hnsw"]["sync_threshold"] == 1000
     assert "Could not update the HNSW settings of briefbot_g1_chunks" in caplog.text
+
+
+def test_an_article_write_asks_chroma_for_its_old_chunks_only_after_an_interrupted_write(
+    service, monkeypatch
+) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    long_text = " ".join(f"Sentence {i} says the tram depot added {i} new lines." for i in range(60))
+    service.indexer.index([_article(1, long_text), _article(2)])
+    asked: list[object] = []
+    real_get = Collection.get
+
+    def recording_get(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("where") and "article_id" in str(kwargs["where"]):
+            asked.append(kwargs["where"])
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", recording_get)
+    service.indexer.index([_article(1, "The depot is shut."), _article(2), _article(3)])  # changed, same, new
+    assert asked == []  # the lexical table knew every chunk id written
+    assert _chunk_counts(service)["art001"] == 1
+
+    # The long version is written; then a crash interrupts the next write after its lexical rows (pending,
+    # listing none of the long version's chunks) and before Chroma: Chroma still holds the long version.
+    service.indexer.index([_article(1, long_text)])
+    assert _chunk_counts(service)["art001"] > 1
+    service.store.lexical().put_articles([({"id": "art001", "title": "Town 1 budget"}, [])])
+    report = service.indexer.index([_article(1, "The depot reopened.")])
+    assert report.updated == 1 and asked  # unknown state: Chroma was asked
+    assert _chunk_counts(service)["art001"] == 1
