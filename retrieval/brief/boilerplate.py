@@ -5,8 +5,8 @@ Puzzle.") are the outlet's page furniture, not news, so they are never a brief's
 They are found by recurrence, not by a list: a sentence (digits and case folded) written in
 `MIN_REPEATING_ARTICLES` or more distinct articles of one outlet is boilerplate. The model is learnt from
 what a brief already reads (the window's articles) plus a bounded sample of each of their outlets'
-chunks of the months before the window from the store, cached per index version, so it never reads
-the whole index.
+chunks of the months before the window (the lexical article table's day index), cached per index
+version, so it never reads the whole index.
 A small pattern set for openers that are never the news (podcast intros, editor's notes, bylines) is a
 second line, not the main mechanism.
 """
@@ -18,7 +18,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from retrieval.models import Article
 from retrieval.text.sentences import split_sentences
@@ -135,14 +135,10 @@ def _outlet_sample(store: ChromaStore, version: str, outlet: str, bucket: int) -
         cached = _cache.get((version, outlet, bucket))
     if cached is not None:
         return cached
-    chunks, _ = store.collections()
-    first, last = sample_days(bucket)
-    where: dict[str, Any] = {"outlet": outlet} if bucket < 0 else {"$and": [
-        {"outlet": outlet}, {"published_day": {"$gte": first}}, {"published_day": {"$lte": last}}]}
-    page = chunks.get(where=where, limit=SAMPLE_CHUNKS_PER_OUTLET, include=["documents", "metadatas"])
+    days = sample_days(bucket) if bucket >= 0 else None
     learnt = OutletBoilerplate()
-    for text, meta in zip(page.get("documents") or [], page.get("metadatas") or [], strict=False):
-        learnt.learn(str((meta or {}).get("article_id", "")), text or "")
+    for article_id, text in store.lexical().outlet_sample(outlet, days, SAMPLE_CHUNKS_PER_OUTLET):
+        learnt.learn(article_id, text)
     with _cache_lock:
         if len(_cache) >= MAX_CACHED_OUTLETS:
             _cache.clear()

@@ -32,7 +32,7 @@ import Stemmer
 
 from retrieval.index.chunking import text_for_lexical
 from retrieval.index.postings import Postings
-from retrieval.models import Chunk
+from retrieval.models import GLOBAL_TENANT, Chunk
 
 UNKNOWN_DAY = -1
 FORMAT = "2"  # of the files; `lexical_files` rebuilds an index of another format from the store
@@ -310,6 +310,17 @@ class LexicalStore:
         if row is not None and row[0]:
             return None
         return [str(r[0]) for r in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+
+    def outlet_sample(self, outlet: str, days: tuple[int, int] | None, limit: int,
+                      tenant: str = GLOBAL_TENANT) -> list[tuple[str, str]]:
+        """(article id, chunk text) of one outlet's newest chunks published within `days` (ordinals,
+        inclusive; None: any day), at most `limit`. Read through the day index, so the cost follows the
+        window, not the history (a Chroma `where` on outlet and day scans every record)."""
+        day_filter = "AND a.day BETWEEN ? AND ?" if days is not None else ""
+        query = ("SELECT c.article_id, c.text FROM articles a JOIN chunks c ON c.article_id = a.id "
+                 f"WHERE a.outlet = ? AND a.tenant = ? {day_filter} ORDER BY a.day DESC, c.n LIMIT ?")
+        rows = self.connection().execute(query, (outlet, tenant, *(days or ()), limit))
+        return [(str(article_id), str(text)) for article_id, text in rows]
 
     def published_before(self, day: int) -> list[str]:
         """Ids of articles published before `day` (ordinal); undated articles never expire."""

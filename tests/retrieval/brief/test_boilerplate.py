@@ -56,3 +56,23 @@ def test_the_extractive_story_states_the_news_without_furniture_or_fragments(fak
     assert 1 <= len(points) <= 3
     assert CROSSWORD not in points and not any(p.startswith("That kind of success") for p in points)
     assert [s.n for s in story.sources] == [1] and {c.n for c in story.citations()} == {1}
+
+
+def test_the_store_lends_an_outlets_earlier_chunks_of_the_sample_window_only(service, monkeypatch) -> None:
+    """Read from the lexical article table by day, never by a Chroma `where` (which scans every record)."""
+    from chromadb.api.models.Collection import Collection
+
+    from retrieval.brief import boilerplate
+
+    earlier = [_article(n, [f"Earlier news number {n} from the river district.", CROSSWORD], day=n + 1)
+               for n in range(3)]
+    ancient = [Article(id=f"old{n}", title=f"Old story {n} about the harbour", outlet="usatoday.com",
+                       text=f"Old news {n}. Subscribe to the Harbour Weekly today.", published=date(2020, 1, n + 1))
+               for n in range(3)]
+    service.indexer.index([*earlier, *ancient])
+    monkeypatch.setattr(Collection, "get", lambda *a, **k: (_ for _ in ()).throw(AssertionError("Chroma read")))
+    boilerplate._cache.clear()
+    model = boilerplate.from_store(service.store, [_article(9, NEWS, day=20)])
+    assert model.is_boilerplate("usatoday.com", CROSSWORD)  # learnt from the three earlier articles
+    assert not model.is_boilerplate("usatoday.com", "Subscribe to the Harbour Weekly today.")  # years before
+    assert not model.is_boilerplate("usatoday.com", NEWS[0])
