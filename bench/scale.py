@@ -42,7 +42,8 @@ from scale_support import BenchEmbeddings, ChromaProcess
 
 from retrieval.index.chunking import chunk_article, text_for_embedding
 from retrieval.index.records import article_metadata, chunk_metadata
-from retrieval.index.store import PLACEHOLDER_VECTOR, ChromaStore
+from retrieval.index.store import ChromaStore
+from retrieval.index.writes import PLACEHOLDER_VECTOR
 from retrieval.ingest.loaders import load_path
 from retrieval.models import Article, Chunk
 from retrieval.settings import Settings

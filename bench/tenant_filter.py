@@ -44,7 +44,8 @@ from scale import DEV, copy_of
 from retrieval.index.chunking import chunk_article
 from retrieval.index.indexer import content_hash
 from retrieval.index.records import article_metadata, chunk_metadata
-from retrieval.index.store import PLACEHOLDER_VECTOR, ChromaStore
+from retrieval.index.store import ChromaStore
+from retrieval.index.writes import PLACEHOLDER_VECTOR
 from retrieval.ingest.loaders import load_path
 from retrieval.ingest.tenants import tagged
 from retrieval.models import GLOBAL_TENANT, Article, Chunk, guild_tenant

@@ -31,6 +31,8 @@ HNSW_SEARCH_EF = 100
 # Small slices and frequent small flushes keep the bot's event loop answering during a re-index.
 HNSW_SYNC_THRESHOLD_ROWS = 100
 WRITE_SLICE_ROWS = 25
+# A Chroma server is another process: no GIL to share, and each request costs ~55 ms however small.
+SERVER_WRITE_SLICE_ROWS = 1000
 TUNE_ATTEMPTS = 5  # tries to apply the settings above to an older collection
 
 

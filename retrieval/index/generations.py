@@ -23,8 +23,9 @@ from retrieval.index import chunking
 from retrieval.index.chroma_client import WRITE_SLICE_ROWS, paged
 from retrieval.index.lexical import LexicalStore
 from retrieval.index.records import chunk_from_record, record_tenant
-from retrieval.index.store import PLACEHOLDER_VECTOR, ChromaStore
+from retrieval.index.store import ChromaStore
 from retrieval.index.tenant_collections import chunk_collection_name
+from retrieval.index.writes import PLACEHOLDER_VECTOR
 from retrieval.models import Chunk
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ from retrieval.index.records import VIA_CONFIGURED, VIA_PATH, Via, record_tenant
 from retrieval.index.retention import cutoff_day, recent, split_expired
 from retrieval.index.store import ChromaStore
 from retrieval.index.writer_lock import WriterLock
+from retrieval.index.writes import ArticleWrite
 from retrieval.ingest.local_files import kept_source
 from retrieval.models import GLOBAL_TENANT, Article, Failure, IndexProgress, IndexReport
 
@@ -188,12 +189,13 @@ class Indexer:
             texts = [chunking.text_for_embedding(c) for _, _, chunks in chunked for c in chunks]
             vectors = self.embeddings.embed_documents(texts) if texts else []
             tally.embedded += len(texts)
-            offset = 0
+            writes, offset = [], 0
             for article, digest, chunks in chunked:
-                self.store.replace_article(
-                    article, digest, chunks, vectors[offset: offset + len(chunks)], generation, vias[article.id]
-                )
+                writes.append(ArticleWrite(article, digest, chunks, vectors[offset: offset + len(chunks)],
+                                           vias[article.id]))
                 offset += len(chunks)
+            self.store.replace_articles(writes, generation)
+            for article, _, _ in chunked:
                 if article.id in stored:
                     tally.updated += 1
                 else:

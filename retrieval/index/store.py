@@ -28,6 +28,7 @@ from retrieval.index.chroma_client import (
     GET_PAGE_SIZE,
     HNSW_SEARCH_EF,
     HNSW_SYNC_THRESHOLD_ROWS,
+    SERVER_WRITE_SLICE_ROWS,
     WRITE_SLICE_ROWS,
     client_from_settings,
     nearest,
@@ -41,13 +42,12 @@ from retrieval.index.lexical_files import LexicalFiles
 from retrieval.index.records import (
     VIA_CONFIGURED,
     Via,
-    article_metadata,
     chunk_from_record,
-    chunk_metadata,
     record_tenant,
     tenant_where,
 )
 from retrieval.index.tenant_collections import best_of, chunk_collection_name, chunk_tenants, generation_of
+from retrieval.index.writes import ArticleWrite, replace_articles
 from retrieval.ingest.tenants import tenant_of_article_id
 from retrieval.models import GLOBAL_TENANT, Article, Chunk
 from retrieval.settings import Settings
@@ -56,14 +56,15 @@ logger = logging.getLogger(__name__)
 
 POINTER_FILE = "ACTIVE_GENERATION"
 FIRST_GENERATION = "briefbot_g1"
-PLACEHOLDER_VECTOR = [1.0]  # article records are looked up by id, never by vector
 
 
 class ChromaStore:
     """The live index generation, re-read from the pointer file so other processes' switches are seen."""
 
-    def __init__(self, client: ClientAPI, embeddings: Embeddings, state_dir: Path) -> None:
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, state_dir: Path,
+                 write_slice_rows: int = WRITE_SLICE_ROWS) -> None:
         self.client = client
+        self.write_slice_rows = write_slice_rows
         self.embeddings = embeddings
         self.state_dir = state_dir
         self._generation = ""
@@ -76,7 +77,8 @@ class ChromaStore:
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: Embeddings) -> ChromaStore:
-        return cls(client_from_settings(settings), embeddings, settings.index_dir)
+        slice_rows = SERVER_WRITE_SLICE_ROWS if settings.chroma_host else WRITE_SLICE_ROWS
+        return cls(client_from_settings(settings), embeddings, settings.index_dir, slice_rows)
 
     # --- generations -------------------------------------------------------------------------
     @property
@@ -238,37 +240,13 @@ class ChromaStore:
         generation: str | None = None,
         via: Via = VIA_CONFIGURED,
     ) -> None:
-        """Upsert an article's chunks, delete its stale ones, then record its hash (last, so a crash
-        in between leaves the old hash and the article is redone next time). The lexical index is
-        written first, pending until Chroma holds the article too (`LexicalStore.put_articles`)."""
-        _, article_col = self.collections(generation)
-        chunk_col = self.chunk_collection(article.tenant, generation)
-        lexical = self.lexical(generation)
-        metadata = article_metadata(article, content_hash, len(chunks), via)
-        written = lexical.written_chunk_ids(article.id)  # before this write replaces them
-        lexical.put_articles([({"id": article.id, **metadata}, chunks)])
-        matrix = np.asarray(vectors, dtype=np.float32)
-        for start in range(0, len(chunks), WRITE_SLICE_ROWS):
-            part = slice(start, start + WRITE_SLICE_ROWS)
-            chunk_col.upsert(
-                ids=[c.id for c in chunks[part]],
-                embeddings=matrix[part],
-                documents=[c.text for c in chunks[part]],
-                metadatas=[chunk_metadata(c) for c in chunks[part]],
-            )
-        keep = {c.id for c in chunks}
-        if written is None:  # unknown (a crash interrupted its last write): ask Chroma
-            written = chunk_col.get(where={"article_id": article.id}, include=[])["ids"]
-        stale = [i for i in written if i not in keep]
-        if stale:
-            chunk_col.delete(ids=stale)
-        article_col.upsert(
-            ids=[article.id],
-            embeddings=np.asarray([PLACEHOLDER_VECTOR], dtype=np.float32),
-            documents=[article.title],
-            metadatas=[metadata],
-        )
-        lexical.mark_done([article.id])
+        """Store one article (see `replace_articles`)."""
+        self.replace_articles([ArticleWrite(article, content_hash, chunks, vectors, via)], generation)
+
+    def replace_articles(self, writes: Sequence[ArticleWrite], generation: str | None = None) -> None:
+        """Upsert the articles' chunks, delete their stale ones, then record their hashes, in requests of
+        `write_slice_rows` rows (`retrieval.index.writes`: crash-safe as one article)."""
+        replace_articles(self, writes, self.write_slice_rows, generation)
 
     def update_records(self, changes: dict[str, dict[str, str]], generation: str | None = None) -> None:
         """Change some metadata of article records (how they came in, their origin); chunks and

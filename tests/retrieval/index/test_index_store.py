@@ -213,3 +213,31 @@ def test_an_article_write_asks_chroma_for_its_old_chunks_only_after_an_interrupt
     report = service.indexer.index([_article(1, "The depot reopened.")])
     assert report.updated == 1 and asked  # unknown state: Chroma was asked
     assert _chunk_counts(service)["art001"] == 1
+
+
+@pytest.mark.parametrize(("slice_rows", "most_rows", "most_calls"), [(25, 25, 99), (1000, 1000, 2)])
+def test_a_batch_of_articles_is_written_in_requests_of_at_most_the_slice(
+    settings, fake_embeddings, monkeypatch, slice_rows: int, most_rows: int, most_calls: int
+) -> None:
+    """A Chroma server (1,000-row slices) gets one chunk request and one record request per batch of
+    new articles; embedded Chroma (25 rows) small ones, so the event loop keeps answering."""
+    from chromadb.api.models.Collection import Collection
+
+    from retrieval.index.chroma_client import client_from_settings
+    from retrieval.index.indexer import Indexer
+
+    store = ChromaStore(client_from_settings(settings), fake_embeddings, settings.index_dir, slice_rows)
+    indexer = Indexer(store, fake_embeddings, settings.data_dir / "index.lock")
+    store.collections()
+    sizes: list[int] = []
+    real_upsert = Collection.upsert
+
+    def recording_upsert(self, ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sizes.append(len(ids))
+        return real_upsert(self, ids, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "upsert", recording_upsert)
+    report = indexer.index([_article(n) for n in range(1, 41)])
+    assert report.added == 40 and sum(1 for c in store.iter_chunks()) == report.chunks_embedded
+    assert max(sizes) <= most_rows and len(sizes) <= most_calls
+    assert sum(sizes) == report.chunks_embedded + 40  # every chunk and every record, once

@@ -130,10 +130,11 @@ class _CrashOnDelete(ChromaStore):
 
 
 class _CrashOnWrite(ChromaStore):
-    def replace_article(self, article: Article, content_hash: str, *args: Any, **kwargs: Any) -> None:
+    def replace_articles(self, writes: Any, *args: Any, **kwargs: Any) -> None:
         from retrieval.index.records import article_metadata
 
-        self.lexical().put_articles([({"id": article.id, **article_metadata(article, content_hash, 1)}, [])])
+        self.lexical().put_articles([({"id": w.article.id, **article_metadata(w.article, w.content_hash, 1)}, [])
+                                     for w in writes])
         raise OSError("crash after the lexical write, before Chroma's")
 
 
