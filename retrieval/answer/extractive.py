@@ -13,7 +13,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from retrieval.answer.asked_fact import asked_values, two_sides
-from retrieval.answer.lead import SourceFacts, choose_lead
+from retrieval.answer.lead import SourceFacts, about_the_page, choose_lead
 from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.question_kinds import answer_type_match, question_kind
 from retrieval.answer.sentence_vectors import SENTENCE_VECTORS
@@ -118,10 +118,10 @@ def answer_and_evidence(
     by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
     facts = SourceFacts(len(sources), article_of, lambda i: sources[i].chunk.published, is_note)
     lead = choose_lead(by_score, kind, question, weighted_terms(question), facts)
-    ranked = [lead, *(c for c in by_score if c is not lead)]
+    ranked = [lead, *(c for c in by_score if c is not lead and not about_the_page(c.sentence))]
     chosen = _pick(ranked, len(sources), max_sentences, question)
     sides = two_sides(lead, ranked, kind, question, article_of, is_note)
-    context = [by_score[0]] if lead is not by_score[0] else []  # the best match overall, as context
+    context = [c for c in by_score[:1] if c is not lead and not about_the_page(c.sentence)]  # as context
     given = _after_lead(chosen, sides, context, max_sentences, question)
     return _compose(question, given, sources), evidence_score(candidates)
 

@@ -54,6 +54,11 @@ _REASON = re.compile(
 # details on the new festival") have no closing stop and read as a fragment when they open an answer, and
 # a question (an article's subheading: "How many sports are in the Games?") answers nothing.
 _STATEMENT_END = re.compile(r"[.!][\"'’”)\]]*$")
+# A publication's note about its own text (a correction, an update, an opinion label) reports no news.
+_ABOUT_THE_PAGE = re.compile(
+    r"^(?:opinion|analysis|correction|clarification|update|editor'?s?[’']?s? note)\s*:|because of an? "
+    r"(?:editing|reporting|production) error|an earlier version of this|this (?:story|article|post|report) "
+    r"(?:was|has been) (?:updated|corrected)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ def choose_lead(
     asked fact when any does. An article's note that its sources disagree never leads: it states no answer."""
     published, n_sources = sources.published, sources.count
     reported = [c for c in candidates if not sources.is_dispute_note(c.source)] or list(candidates)
+    reported = [c for c in reported if not about_the_page(c.sentence)] or reported
     whole = [c for c in reported if _STATEMENT_END.search(c.sentence)] or reported
     pool = stating_asked_fact(whole, kind, question, sources.article_of)
     slots = {id(c): answer_slots(kind, c.sentence, question) for c in pool}
@@ -88,6 +94,11 @@ def choose_lead(
                 + LEAD_AGREEMENT_WEIGHT * agreement(c, slots[id(c)], pool, slots))
 
     return max(pool, key=lead_score)
+
+
+def about_the_page(sentence: str) -> bool:
+    """A publication's note about its own text (correction, update, opinion label): never the answer."""
+    return bool(_ABOUT_THE_PAGE.search(sentence))
 
 
 def answer_slots(kind: str, sentence: str, question: str) -> list[Value]:

@@ -134,3 +134,17 @@ def test_a_paraphrase_of_the_lead_from_another_outlet_does_not_follow_it(embeddi
     sentences = _sentences("Presidents' Day falls on or near which president's birthday?", sources, embeddings)
 
     assert sum("Uniform Monday Holiday Act" in s for s in sentences) == 1, sentences
+
+
+def test_a_correction_notice_is_neither_the_answer_nor_its_support(embeddings) -> None:
+    """A publication's note about its own text matches the question's words but reports no news."""
+    correction = _source("corrections", "Because of an editing error, the Nov. 18 story on the Federal Reserve "
+                         "misstated what the Federal Reserve decided about interest rates.", date(2024, 5, 3), 0.09)
+    news = _source("fed", "The Federal Reserve left its key interest rate unchanged on Wednesday.",
+                   date(2024, 5, 2), 0.05)
+
+    sentences = _sentences("What did the Federal Reserve decide about interest rates?",
+                           [correction, news, FILLER], embeddings)
+
+    assert sentences[0] == "The Federal Reserve left its key interest rate unchanged on Wednesday."
+    assert not any("editing error" in s for s in sentences)
