@@ -207,7 +207,8 @@ def _detected(group: StoryGroup, numbering: Numbering, vectors: CachedEmbeddings
     # one sentence a paragraph, so a heading is not run into the next sentence
     texts = [("\n\n".join(split_sentences(a.text)[: MAX_SENTENCES_PER_ARTICLE * 2]), a.id) for a in articles]
     found = []
-    for disagreement in find_disagreements_in_texts(None, texts, vectors):
+    published = [a.published for a in articles]  # a toll reported on two days is an update, not a dispute
+    for disagreement in find_disagreements_in_texts(None, texts, vectors, published):
         sides = []
         for says, numbers in disagreement.sides:
             citations = [c for n in numbers if (c := _quote_citation(articles[n - 1], says, numbering))]

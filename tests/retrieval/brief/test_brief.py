@@ -50,7 +50,7 @@ def corpus(seed: Article) -> list[Article]:
         _article("storm-a", "Typhoon Hagupit kills 12 in the Philippines | Reuters",
                  STORM_TEXT.format(dead=12), "reuters.com", date(2024, 6, 19), ("reuters.com", "apnews.com")),
         _article("storm-b", "Typhoon Hagupit leaves 31 dead in central Philippines",
-                 STORM_TEXT.format(dead=31), "bbc.co.uk", date(2024, 6, 20)),
+                 STORM_TEXT.format(dead=31), "bbc.co.uk", date(2024, 6, 19)),  # same day: 12 and 31 clash
         _article("budget", "City council approves new budget for the Riverside library",
                  "The city council of Springfield approved a budget of $4.2 million for the Riverside library "
                  "on Monday. The new wing will open in 2026 and add a children's reading room. Council member "
@@ -271,3 +271,15 @@ def test_a_real_quote_that_does_not_support_the_point_is_refused(
     openai_server.script(ok(json.dumps(reply)))
     brief = build_brief(_storm_corpus(corpus), as_of=AS_OF, embeddings=embeddings, chat=chat)
     assert [p.text for p in brief.stories[0].key_points] == ["Evacuations emptied coastal villages."]
+
+
+def test_a_toll_reported_again_the_next_day_is_an_update_not_a_contradiction(embeddings) -> None:
+    """12 dead on the first day and 31 the next is a running figure (bench/disagreements' labelling rule)."""
+    first = _article("toll-1", "Typhoon Hagupit kills 12 in the Philippines", STORM_TEXT.format(dead=12),
+                     "reuters.com", date(2024, 6, 19))
+    next_day = _article("toll-2", "Typhoon Hagupit leaves 31 dead in central Philippines",
+                        STORM_TEXT.format(dead=31), "bbc.co.uk", date(2024, 6, 20))
+    brief = build_brief([first, next_day], as_of=AS_OF, window_hours=48, embeddings=embeddings)
+    storm = _story(brief, "toll-1")
+    assert set(storm.article_ids) == {"toll-1", "toll-2"}
+    assert not [c for c in storm.contradictions if c.claim.startswith("Sources disagree")]
