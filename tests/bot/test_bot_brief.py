@@ -18,20 +18,11 @@ from bot.exts.brief._cog import BAD_DATE_MESSAGE, BriefCommands, brief_as_of
 from bot.render import messages as render
 from bot.render.brief import DISAGREEMENTS_HEADING, EMPTY_BRIEF_TEXT
 from retrieval.settings import Settings
+from tests.support.corpus import TODAY_ARTICLE, TODAY_FILE, write_folder
 from tests.support.discord_env import AskRecorder, assert_nobody_pinged, make_world
 
 BRIEF_TIME = time(7, 0)
 SEED_DAY = "2024-06-20"  # the window covers the seed (2024-06-19) and the US warning (2024-06-20)
-# SimCord's clock starts on 2026-01-01; an article of that day gives the daily brief a story.
-TODAY_ARTICLE = """Title: Harbour city opens new flood barrier
-Source: Coast Courier
-URL: https://example.org/flood-barrier
-Date: 2026-01-01
-
-The harbour city opened its new flood barrier on Thursday after six years of construction.
-Engineers said the barrier can hold back a storm surge of four metres. The mayor said the project
-cost 310 million euros, and residents near the river welcomed the end of the building works.
-"""
 
 
 def all_embeds(result: simcord.InteractionResult) -> list[list[discord.Embed]]:
@@ -210,10 +201,7 @@ async def daily(
 ) -> tuple[simcord.Env, Any]:
     """The bot restarted with a brief channel and time, and an article of SimCord's 'today' indexed."""
     assert not brief_cog(simcord_env).daily_brief.is_running()  # no channel configured: no loop
-    folder = tmp_path / "today"
-    folder.mkdir()
-    (folder / "2026-01-01-flood-barrier.txt").write_text(TODAY_ARTICLE, encoding="utf-8")
-    bot_service.index([folder])
+    bot_service.index([write_folder(tmp_path, "today", **{TODAY_FILE: TODAY_ARTICLE})])
     world = make_world(simcord_env)
     settings = bot_settings.model_copy(update={"brief_channel_id": world.channel.id, "brief_time": BRIEF_TIME})
     await simcord_env.restart_bot(create_bot(settings, bot_service))

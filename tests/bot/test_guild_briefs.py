@@ -13,26 +13,15 @@ import simcord
 
 from bot import create_bot
 from retrieval.settings import Settings
+from tests.support.corpus import TODAY_ARTICLE, TODAY_FILE, write_folder
 from tests.support.discord_env import World, make_world, message_payloads
 
 START = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's clock starts here
-TODAY_ARTICLE = """Title: Harbour city opens new flood barrier
-Source: Coast Courier
-URL: https://example.org/flood-barrier
-Date: 2026-01-01
-
-The harbour city opened its new flood barrier on Thursday after six years of construction.
-Engineers said the barrier can hold back a storm surge of four metres. The mayor said the project
-cost 310 million euros, and residents near the river welcomed the end of the building works.
-"""
 
 
 @pytest.fixture
 def today_indexed(bot_service: Any, tmp_path: Path) -> None:
-    folder = tmp_path / "today"
-    folder.mkdir()
-    (folder / "2026-01-01-flood-barrier.txt").write_text(TODAY_ARTICLE, encoding="utf-8")
-    bot_service.index([folder])
+    bot_service.index([write_folder(tmp_path, "today", **{TODAY_FILE: TODAY_ARTICLE})])
 
 
 async def advance_to(env: simcord.Env, at: datetime) -> None:

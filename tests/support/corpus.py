@@ -16,6 +16,17 @@ FERRY = "Ferry fares on the northern route rise by ten percent from Monday, the 
 DAM = "Inspectors found three hairline cracks in the spillway of the northern dam during a routine survey."
 PORT = "The port reopened on Friday after a week of repairs to the breakwater damaged by the winter storm."
 MINE = "The copper mine in the eastern hills will close in spring after ninety years, its owners said."
+# SimCord's clock starts on 2026-01-01; an article of that day gives the daily brief a story.
+TODAY_ARTICLE = """Title: Harbour city opens new flood barrier
+Source: Coast Courier
+URL: https://example.org/flood-barrier
+Date: 2026-01-01
+
+The harbour city opened its new flood barrier on Thursday after six years of construction.
+Engineers said the barrier can hold back a storm surge of four metres. The mayor said the project
+cost 310 million euros, and residents near the river welcomed the end of the building works.
+"""
+TODAY_FILE = "2026-01-01-flood-barrier"
 
 
 def unseeded_service(tmp_path: Path, embeddings: Embeddings, **overrides: object) -> BriefbotService:
