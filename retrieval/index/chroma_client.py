@@ -64,17 +64,23 @@ def _is_busy_database(error: BaseException) -> bool:
     """SQLite's "database is locked": another writer (often Chroma's own background work) for a moment."""
     return "database is locked" in str(error)
 
-def paged(
-    collection: Collection, include: list[Any], where: dict[str, Any] | None = None
-) -> Iterator[tuple[list[str], list[Any]]]:
-    """(ids, metadatas) of a collection, a page at a time (only records matching `where`, if given)."""
+def _pages(collection: Collection, include: list[Any], where: dict[str, Any] | None) -> Iterator[Any]:
+    """A collection's `get` results, GET_PAGE_SIZE records at a time, until one comes back empty."""
     offset = 0
     while True:
         page = collection.get(include=include, limit=GET_PAGE_SIZE, offset=offset, where=where)
         if not page["ids"]:
             return
-        yield page["ids"], list(page["metadatas"] or [{}] * len(page["ids"]))
+        yield page
         offset += len(page["ids"])
+
+
+def paged(
+    collection: Collection, include: list[Any], where: dict[str, Any] | None = None
+) -> Iterator[tuple[list[str], list[Any]]]:
+    """(ids, metadatas) of a collection, a page at a time (only records matching `where`, if given)."""
+    for page in _pages(collection, include, where):
+        yield page["ids"], list(page["metadatas"] or [{}] * len(page["ids"]))
 
 
 def nearest(collection: Collection, query: np.ndarray, k: int,
@@ -101,10 +107,6 @@ def nearest_ids(collection: Collection, query: np.ndarray, k: int,
 def paged_docs(
     collection: Collection, where: dict[str, Any] | None = None
 ) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
-    offset = 0
-    while True:
-        page = collection.get(include=["metadatas", "documents"], limit=GET_PAGE_SIZE, offset=offset, where=where)
-        if not page["ids"]:
-            return
+    """(ids, metadatas, documents) of a collection, a page at a time."""
+    for page in _pages(collection, ["metadatas", "documents"], where):
         yield page["ids"], list(page["metadatas"] or []), list(page["documents"] or [])
-        offset += len(page["ids"])
