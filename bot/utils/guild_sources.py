@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.utils.brief_store import brief_store_for
 from retrieval.errors import ReindexRunningError, SourceError
 from retrieval.ingest.configured_sources import SourcesConfig, checked_remote_url
 from retrieval.models import IndexProgress, IndexReport, guild_tenant
@@ -55,8 +56,9 @@ async def reindex_guild(
 
 
 async def forget_guild(bot: BriefBot, guild_id: int) -> None:
-    """The bot left a server: its articles (chunks, lexical entries), sources and settings go. Waits
-    for a running re-index rather than failing; another server's articles are never touched."""
+    """The bot left a server: its brief stories, articles (chunks, lexical entries), sources and settings
+    go. Waits for a running re-index rather than failing; another server's are never touched."""
+    stories = await asyncio.to_thread(brief_store_for(bot.settings).forget_guild, guild_id)  # no index lock
     for attempt in range(FORGET_ATTEMPTS):
         try:
             removed = await asyncio.to_thread(bot.service.forget_tenant, guild_tenant(guild_id))
@@ -67,7 +69,8 @@ async def forget_guild(bot: BriefBot, guild_id: int) -> None:
         log.error("guild %s left, but its articles could not be removed (the index stayed busy)", guild_id)
         return
     await asyncio.to_thread(bot.guild_store.forget_guild, guild_id)
-    log.info("left guild %s: removed its %d articles, its sources and settings", guild_id, removed)
+    log.info("left guild %s: removed its %d articles, %d brief stories, its sources and settings",
+             guild_id, removed, stories)
 
 
 async def refresh_guilds(bot: BriefBot) -> int:

@@ -90,24 +90,25 @@ class BriefCommands(commands.Cog):
         self.bot.remove_dynamic_items(StoryButton)
 
     def _build(self, as_of: dt.datetime, topic: str | None, metering: Metering,
-               tenants: frozenset[str] | None = None, topics: TopicFilter | None = None) -> Built:
-        """Worker thread: the brief (its LLM calls charged to whoever asked), its stories stored for the
-        buttons; for an empty brief, the newest day that has articles too."""
+               guild_id: int | None, topics: TopicFilter | None = None) -> Built:
+        """Worker thread: the server's brief (its LLM calls charged to whoever asked), its stories stored
+        for the buttons as that server's (None: a DM); for an empty brief, the newest day with articles."""
+        tenants = tenants_for(guild_id)
         brief = self.bot.service.brief(
             as_of=as_of, topic=topic, window_hours=BRIEF_WINDOW_HOURS,
             on_usage=metering.on_usage, may_call=metering.may_call, tenants=tenants, topics=topics,
         )
-        self.store.save(brief)
+        self.store.save(brief, guild_id=guild_id)
         return Built(brief, None if brief.stories else _newest_day(self.bot, tenants))
 
     async def _limited_build(
         self, user_id: int | None, as_of: dt.datetime, topic: str | None, on_queued: OnQueued,
-        tenants: frozenset[str] | None = None, topics: TopicFilter | None = None,
+        guild_id: int | None, topics: TopicFilter | None = None,
     ) -> Built:
         """Like every answer: in a concurrency slot, within the user's budget, their tokens metered."""
         return await self.bot.answerer.limited(
             user_id, on_queued,
-            lambda metering: asyncio.to_thread(self._build, as_of, topic, metering, tenants, topics),
+            lambda metering: asyncio.to_thread(self._build, as_of, topic, metering, guild_id, topics),
         )
 
     # --- /brief ----------------------------------------------------------------------------
@@ -140,7 +141,7 @@ class BriefCommands(commands.Cog):
 
         try:
             built = await self._limited_build(interaction.user.id, as_of, topic, show_queued,
-                                              tenants_for(interaction.guild_id))
+                                              interaction.guild_id)
         except BriefbotError as exc:  # e.g. the budget was spent by work queued ahead of this brief
             await interaction.edit_original_response(
                 content=render.render_error(str(exc)), embeds=[], allowed_mentions=NO_MENTIONS
@@ -188,9 +189,8 @@ class BriefCommands(commands.Cog):
     async def publish_brief(self, channel: discord.TextChannel | discord.Thread, plan: Plan | None = None
                             ) -> discord.Message:
         """Build and post a daily brief (the server's articles, its topics, its brief role); returns the header."""
-        tenants = tenants_for(plan.guild_id if plan else channel.guild.id)
-        built = await self._limited_build(None, discord.utils.utcnow(), None, _not_told, tenants,
-                                          plan.topics if plan else None)
+        built = await self._limited_build(None, discord.utils.utcnow(), None, _not_told,
+                                          plan.guild_id if plan else channel.guild.id, plan.topics if plan else None)
         head, *rest = _rendered(built)
         content, mentions = role_ping(plan.role_id if plan else None)
         posted = await channel.send(content=content, embeds=head.message.embeds, allowed_mentions=mentions)

@@ -19,7 +19,7 @@ from bot.render.brief import render_story_disagreements, render_story_sources
 from bot.render.safe import safe_line
 from bot.render.text_split import truncate
 from bot.utils.answering import GENERIC_APOLOGY, AskRequest
-from bot.utils.brief_store import BriefStore, StoredStory
+from bot.utils.brief_store import BriefStore, StoredStory, brief_store_for
 from bot.utils.conversations import History
 from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BRIEFS_FOLDER = "briefs"
 MAX_STORY_QUESTION_CHARS = 500
 MODAL_TITLE_CHARS = 45  # Discord's limit for a modal title
 STORY_ONLY_NOTE = "Answered from this story's articles only."
@@ -45,7 +44,7 @@ BUTTONS: dict[str, tuple[str, str]] = {  # kind: (label, emoji)
 
 
 def brief_store(bot: BriefBot) -> BriefStore:
-    return BriefStore(bot.settings.data_dir / BRIEFS_FOLDER, bot.settings.brief_retention_days)
+    return brief_store_for(bot.settings)
 
 
 def story_view(key: str, *, disputed: bool = True) -> discord.ui.View:
@@ -81,6 +80,7 @@ class StoryButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: BriefBot = interaction.client  # type: ignore[assignment]
         stored = await asyncio.to_thread(brief_store(bot).load, self.key)
+        # Its articles decide, not who posted it: a key two servers share is the same global brief.
         if stored is not None and not visible_to(stored.story.article_ids, interaction.guild_id):
             stored = None  # another server's story: as if it did not exist
         if stored is None:
