@@ -1,10 +1,13 @@
-"""The one service the command line and the bot both call."""
+"""The one service the command line and the bot both call.
+
+`BriefbotService` holds the index path (sources collected, the indexer, a tenant's run or removal), the
+brief and the reads of what is indexed; a question's path is `retrieval.service_answers.QuestionAnswerer`.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,19 +15,14 @@ from typing import TYPE_CHECKING
 from filelock import Timeout
 from langchain_core.embeddings import Embeddings
 
-from retrieval.answer.chain import LLMAnswerer
-from retrieval.answer.extractive import extractive_answer
-from retrieval.answer.follow_up import earlier_article_ids, resolved_question, retrieval_query
-from retrieval.answer.numbering import SourceNumbering, cite_disagreements, in_story_order
-from retrieval.claims.disagreements import find_disagreements
-from retrieval.claims.followups import not_shown_before
-from retrieval.errors import IndexEmptyError, ReindexRunningError
+from retrieval.errors import ReindexRunningError
 from retrieval.index import catalog
 from retrieval.index.embeddings import embeddings_from_settings
 from retrieval.index.indexer import Indexer, ProgressCallback
 from retrieval.index.listing import ArticleMatches, matching_records, words
 from retrieval.index.records import VIA_CONFIGURED, VIA_PATH
 from retrieval.index.store import ChromaStore
+from retrieval.index.stored_articles import stored_article
 from retrieval.index.writer_lock import writer_lock_from_settings
 from retrieval.ingest.configured_sources import SourcesConfig
 from retrieval.ingest.fetch import SafeFetcher
@@ -32,7 +30,8 @@ from retrieval.ingest.loaders import load_folder, load_paths
 from retrieval.llm import ChatClient, Completion, UsageCallback
 from retrieval.models import Answer, Article, IndexReport, IndexStats, ScoredChunk, Turn
 from retrieval.search.hybrid import HybridSearcher
-from retrieval.search.windows import check_question_day, window_start
+from retrieval.search.windows import window_start
+from retrieval.service_answers import QuestionAnswerer
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,12 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HISTORY_TURNS_FOR_RETRIEVAL = 2
 NEWEST_ARTICLES_SHOWN = 5
 AUTOCOMPLETE_TITLES = 500  # newest titles offered by /sources autocomplete (outlets are all offered)
 MATCHES_SHOWN = 10  # articles /sources lists for a query
-EARLIER_SOURCES_PER_FOLLOW_UP = 3  # chunks of the conversation's cited articles added to a follow-up's sources
-RESTRICTED_SEARCH_DEPTH = 100  # candidates searched when an answer may only use a few given articles
 Answerer = Callable[[str, Sequence[ScoredChunk], Sequence[Turn], Callable[[str], None] | None], Answer]
 
 
@@ -64,11 +60,10 @@ class BriefbotService:
         self.settings = settings
         self.embeddings = embeddings
         self.store = store
-        self.searcher = searcher
         self.chat = chat
         self.indexer = Indexer(store, embeddings, writer_lock_from_settings(settings),
                                retention_days=settings.article_retention_days)
-        self.llm_answerer = LLMAnswerer(chat, embeddings, fallback=self._extractive) if chat else None
+        self.answerer = QuestionAnswerer(settings, embeddings, store, searcher, chat)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BriefbotService:
@@ -76,6 +71,15 @@ class BriefbotService:
         store = ChromaStore.from_settings(settings, embeddings)
         chat = ChatClient.from_settings(settings) if settings.has_llm else None
         return cls(settings, embeddings, store, HybridSearcher(store, embeddings), chat)
+
+    @property
+    def searcher(self) -> HybridSearcher:
+        """The answer path's searcher; replacing it here replaces it there (a benchmark slows it down)."""
+        return self.answerer.searcher
+
+    @searcher.setter
+    def searcher(self, searcher: HybridSearcher) -> None:
+        self.answerer.searcher = searcher
 
     # --- indexing ----------------------------------------------------------------------------
     def index(
@@ -121,7 +125,7 @@ class BriefbotService:
     def retrieve(self, question: str, *, as_of: datetime | None = None, k: int | None = None,
                  tenants: frozenset[str] | None = None) -> list[ScoredChunk]:
         """The best chunks; only `tenants`' when given (filtered in both indexes; None: no filter)."""
-        return self.searcher.search(question, k=k or self.settings.top_k, as_of=as_of or _now(), tenants=tenants)
+        return self.answerer.retrieve(question, as_of=as_of, k=k, tenants=tenants)
 
     def ask(
         self,
@@ -142,63 +146,8 @@ class BriefbotService:
         while an LLM streams; `on_usage` its token counts.
         `article_ids` restricts the answer to those articles (a brief story's "Ask" button).
         """
-        question = question.strip()
-        if as_of is not None:
-            check_question_day(as_of)
-        if self.store.count_chunks() == 0:
-            raise IndexEmptyError("Nothing is indexed yet. An admin can run /reindex (or `briefbot index`).")
-        query = _retrieval_query(question, history)
-        if article_ids is None:
-            sources = self._with_earlier_sources(query, history, as_of, tenants)
-        else:  # look deeper, then keep only the story's own articles, numbered as the story numbers them
-            found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH, tenants=tenants)
-            sources = in_story_order(found, article_ids, self.settings.top_k)
-        if on_sources is not None:
-            on_sources(sources)
-        if self.llm_answerer is None or not sources:
-            answer = self._extractive_follow_up(question, sources, history)
-        else:
-            answer = self.llm_answerer.answer(
-                question, sources, history=history, on_partial=_accumulating(on_partial),
-                on_usage=on_usage, as_of=(as_of or _now()).date(),
-            )
-        return self._with_disagreements(answer, question, sources, history)
-
-    def _with_earlier_sources(
-        self, query: str, history: Sequence[Turn], as_of: datetime | None, tenants: frozenset[str] | None,
-    ) -> list[ScoredChunk]:
-        """A follow-up is answered from the union of fresh retrieval and the articles the conversation
-        already cited (their best chunks for this question first), so it is refused only if neither holds it."""
-        earlier = set(earlier_article_ids(history))
-        if not earlier:
-            return self.retrieve(query, as_of=as_of, tenants=tenants)
-        found = self.retrieve(query, as_of=as_of, k=RESTRICTED_SEARCH_DEPTH, tenants=tenants)
-        fresh = found[: self.settings.top_k]  # one search: its top k is the head of the deeper list
-        kept = [s for s in found if s.chunk.article_id in earlier][:EARLIER_SOURCES_PER_FOLLOW_UP]
-        seen = {s.chunk.id for s in kept}
-        return [*kept, *(s for s in fresh if s.chunk.id not in seen)]
-
-    def _extractive_follow_up(self, question: str, sources: Sequence[ScoredChunk], history: Sequence[Turn]) -> Answer:
-        """The question as asked first; a refused follow-up that leans on an earlier question ("When does it
-        take effect?") is read again with that question's subject before it is refused."""
-        answer = self._extractive(question, sources)
-        resolved = resolved_question(question, history)
-        if not answer.refused or resolved == question:
-            return answer
-        return self._extractive(resolved, sources).model_copy(update={"question": question})
-
-    def _extractive(self, question: str, sources: Sequence[ScoredChunk]) -> Answer:
-        return extractive_answer(question, sources, self.embeddings, refusal_threshold=self.settings.refusal_threshold)
-
-    def _with_disagreements(
-        self, answer: Answer, question: str, sources: Sequence[ScoredChunk], history: Sequence[Turn] = ()
-    ) -> Answer:
-        """Surface sources that disagree on the asked fact instead of choosing silently, cited by the
-        same per-article numbers the answer uses."""
-        if answer.refused or not answer.citations:
-            return answer
-        disagreements = not_shown_before(find_disagreements(question, sources, self.embeddings), question, history)
-        return cite_disagreements(answer, disagreements, SourceNumbering.of(sources))
+        return self.answerer.ask(question, as_of=as_of, history=history, on_partial=on_partial, on_usage=on_usage,
+                                 on_sources=on_sources, article_ids=article_ids, tenants=tenants)
 
     def brief(
         self,
@@ -219,7 +168,7 @@ class BriefbotService:
         from retrieval.brief.boilerplate import from_store
         from retrieval.brief.build import build_brief
 
-        as_of = as_of or _now()
+        as_of = as_of or datetime.now(UTC)
         since = window_start(as_of, window_hours)
         articles = self.articles(since=since, until=as_of.date(), tenants=tenants)
         if topics is not None:
@@ -241,7 +190,7 @@ class BriefbotService:
             articles=articles,
             chunks=chunks,
             outlets=tuple(outlets),
-            newest=tuple(_article_from_record(r) for r in catalog.newest(lexical, NEWEST_ARTICLES_SHOWN, tenants)),
+            newest=tuple(stored_article(r) for r in catalog.newest(lexical, NEWEST_ARTICLES_SHOWN, tenants)),
             last_indexed=datetime.fromisoformat(last) if last else None,
             embedder=self.store.embedder_id,
             generation=self.store.active_generation(),
@@ -253,7 +202,7 @@ class BriefbotService:
         (The article table narrows the candidates in SQLite; neither Chroma's records nor chunks are read.)"""
         candidates = catalog.containing(self.store.lexical(), words(query), tenants)
         found, total = matching_records(candidates, query, limit=limit)
-        return ArticleMatches(query=query, total=total, articles=tuple(_article_from_record(dict(r)) for r in found))
+        return ArticleMatches(query=query, total=total, articles=tuple(stored_article(dict(r)) for r in found))
 
     def list_titles_and_outlets(self, *, tenants: frozenset[str] | None = None) -> list[str]:
         """Autocomplete choices for /sources: every outlet (from the counts), then the titles of the
@@ -269,7 +218,7 @@ class BriefbotService:
         window's, read by the article table's day index (undated ones only when `since` is None)."""
         first = since.toordinal() if since else None
         last = until.toordinal() if until else None
-        return [_article_from_record(record, parts)
+        return [stored_article(record, parts)
                 for record, parts in catalog.window(self.store.lexical(), first, last, tenants)]
 
     def index_tenant(self, tenant: str, config: SourcesConfig, *, include_global: bool = False,
@@ -308,53 +257,3 @@ class BriefbotService:
     def prune(self, before: date) -> IndexReport:
         """Forget every article published before `before` (`briefbot prune --before DATE`)."""
         return self.indexer.prune(before)
-
-
-def _retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up like "and what did the US say?" is retrieved together with the earlier questions (and
-    the subject "it" refers back to, see `retrieval/answer/follow_up.py`)."""
-    return retrieval_query(question, history, HISTORY_TURNS_FOR_RETRIEVAL)
-
-
-def _article_from_record(record: dict[str, object], parts: Sequence[tuple[int, str, str]] = ()) -> Article:
-    published = str(record.get("published") or "")
-    outlets = record.get("outlets")
-    try:
-        outlet_list = tuple(json.loads(str(outlets))) if outlets else ()
-    except json.JSONDecodeError:
-        outlet_list = ()
-    return Article(
-        id=str(record["id"]),
-        title=str(record.get("title", "")),
-        url=str(record.get("url") or "") or None,
-        published=date.fromisoformat(published) if published else None,
-        outlet=str(record.get("outlet", "unknown")),
-        text=" ".join(text for _, kind, text in parts if kind == "body"),
-        key_points=_bullet_items(text for _, kind, text in parts if kind == "key_point"),
-        contradictions=_bullet_items(text for _, kind, text in parts if kind == "contradiction"),
-        outlets=outlet_list,
-        origin=str(record.get("origin", "")),
-    )
-
-
-def _bullet_items(chunk_texts: Iterable[str]) -> tuple[str, ...]:
-    """Key-point chunks hold `- item` lines separated by blank lines; get the items back."""
-    items = (line.strip().removeprefix("- ").strip() for text in chunk_texts for line in text.split("\n\n"))
-    return tuple(item for item in items if item)
-
-
-def _accumulating(on_partial: Callable[[str], None] | None) -> Callable[[str], None] | None:
-    """The answerer streams deltas; callers want the text so far."""
-    if on_partial is None:
-        return None
-    parts: list[str] = []
-
-    def on_delta(delta: str) -> None:
-        parts.append(delta)
-        on_partial("".join(parts))
-
-    return on_delta
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

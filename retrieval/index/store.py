@@ -3,14 +3,14 @@
 An index generation is `<gen>_chunks` (the operator's vectors + chunk metadata), one
 `<gen>_chunks_g<guild id>` per server that added sources (`retrieval.index.tenant_collections`), and
 `<gen>_articles` (one record per article: content hash, chunk count, metadata, tenant). A pointer file
-names the live generation; a full rebuild writes a new generation and switches the pointer
-atomically, so readers never see a half-built index.
+names the live generation (`retrieval.index.live_generation`); a full rebuild writes a new generation
+and switches the pointer atomically, so readers never see a half-built index. How a collection is
+opened is `retrieval.index.collection_setup`; the dense query over several is `retrieval.index.nearest_chunks`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,40 +22,26 @@ from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError
 from langchain_core.embeddings import Embeddings
 
-from retrieval.errors import EmbedderMismatchError
-from retrieval.files import write_atomically
 from retrieval.index.chroma_client import (
-    GET_PAGE_SIZE,
-    HNSW_SEARCH_EF,
-    HNSW_SYNC_THRESHOLD_ROWS,
     SERVER_WRITE_SLICE_ROWS,
     WRITE_SLICE_ROWS,
     client_from_settings,
-    nearest,
-    nearest_ids,
     paged,
     paged_docs,
-    tune_hnsw,
 )
+from retrieval.index.collection_setup import open_collection
 from retrieval.index.lexical import LexicalStore
 from retrieval.index.lexical_files import LexicalFiles
-from retrieval.index.records import (
-    VIA_CONFIGURED,
-    Via,
-    chunk_from_record,
-    record_tenant,
-    tenant_where,
-)
-from retrieval.index.tenant_collections import best_of, chunk_collection_name, chunk_tenants, generation_of
+from retrieval.index.live_generation import last_run, last_run_stamp, live_generation, point_to, record_last_run
+from retrieval.index.nearest_chunks import nearest_among
+from retrieval.index.records import VIA_CONFIGURED, Via, chunk_from_record, record_tenant, tenant_where
+from retrieval.index.tenant_collections import chunk_collection_name, chunk_tenants, generation_of
 from retrieval.index.writes import ArticleWrite, replace_articles
 from retrieval.ingest.tenants import tenant_of_article_id
 from retrieval.models import GLOBAL_TENANT, Article, Chunk
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-POINTER_FILE = "ACTIVE_GENERATION"
-FIRST_GENERATION = "briefbot_g1"
 
 
 class ChromaStore:
@@ -90,15 +76,10 @@ class ChromaStore:
         return int(getattr(self.embeddings, "dimension", 0))
 
     def active_generation(self) -> str:
-        pointer = self.state_dir / POINTER_FILE
-        try:
-            name = pointer.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            name = ""
-        return name or FIRST_GENERATION
+        return live_generation(self.state_dir)
 
     def switch_to(self, generation: str) -> None:
-        write_atomically(self.state_dir / POINTER_FILE, generation + "\n")
+        point_to(self.state_dir, generation)
         self._generation = ""
 
     def list_generations(self) -> list[str]:
@@ -172,49 +153,17 @@ class ChromaStore:
         self._generation = ""
 
     def _open(self, name: str, space: str = "cosine", backfill: bool = True) -> Collection:
-        metadata = {"hnsw:space": space, "hnsw:search_ef": HNSW_SEARCH_EF,
-                    "hnsw:sync_threshold": HNSW_SYNC_THRESHOLD_ROWS, "embedder": self.embedder_id,
-                    "dimension": self.dimension}
-        collection = self.client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
-        self._check_embedder(collection)
-        tune_hnsw(collection)
-        if backfill:
-            self._backfill_tenants(collection)
-        return collection
-
-    def _backfill_tenants(self, collection: Collection) -> None:
-        """Records written before tenants existed are the operator's: give them `tenant` = global once
-        (metadata only, no vector rewritten), so a tenant `where` finds them. A marker file says it is done."""
-        marker = self.state_dir / f"{collection.name}.tenants"
-        if marker.exists():
-            return
-        for ids, metas in paged(collection, include=["metadatas"]):
-            missing = [i for i, m in zip(ids, metas, strict=True) if "tenant" not in (m or {})]
-            for start in range(0, len(missing), GET_PAGE_SIZE):
-                part = missing[start: start + GET_PAGE_SIZE]
-                collection.update(ids=part, metadatas=[{"tenant": GLOBAL_TENANT} for _ in part])
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        write_atomically(marker, "done\n")
-
-    def _check_embedder(self, collection: Collection) -> None:
-        meta = collection.metadata or {}
-        built_by, built_dim = meta.get("embedder"), meta.get("dimension")
-        if built_by != self.embedder_id or int(built_dim or 0) != self.dimension:
-            raise EmbedderMismatchError(
-                f"The index was built with the embedder {built_by!r} ({built_dim} dimensions), but "
-                f"{self.embedder_id!r} ({self.dimension} dimensions) is configured. "
-                "Re-index with `briefbot index --rebuild`."
-            )
+        """Opened as `retrieval.index.collection_setup` says: embedder checked, HNSW tuned, tenants backfilled."""
+        return open_collection(self.client, name, embedder_id=self.embedder_id, dimension=self.dimension,
+                               state_dir=self.state_dir, space=space, backfill=backfill)
 
     @property
     def version(self) -> str:
         """Changes when an index run (here or in another process) has ended or the live generation changed."""
-        stamp = self.state_dir / "last_indexed.json"
-        mtime = stamp.stat().st_mtime_ns if stamp.exists() else 0
-        return f"{self.active_generation()}:{mtime}:{self._writes}"
+        return f"{self.active_generation()}:{last_run_stamp(self.state_dir)}:{self._writes}"
 
     def mark_indexed(self, when_iso: str) -> None:
-        write_atomically(self.state_dir / "last_indexed.json", json.dumps({"last_indexed": when_iso}))
+        record_last_run(self.state_dir, when_iso)
         self.mark_changed()
 
     def mark_changed(self) -> None:
@@ -224,11 +173,7 @@ class ChromaStore:
         self._writes += 1
 
     def last_indexed(self) -> str | None:
-        try:
-            data = json.loads((self.state_dir / "last_indexed.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-        return str(data.get("last_indexed")) or None
+        return last_run(self.state_dir)
 
     # --- writes ------------------------------------------------------------------------------
     def replace_article(
@@ -311,20 +256,7 @@ class ChromaStore:
 
     def _query(self, query: np.ndarray, k: int, where: dict[str, Any] | None,
                tenants: frozenset[str] | None) -> list[tuple[Chunk, float]]:
-        collections = self.chunk_collections(tenants)
-        if len(collections) == 1:  # a single-server install, or a server that added nothing: as before
-            return nearest(collections[0], query, k, where)
-        # Several: ids and distances from each (a Chroma query's cost is mostly fetching documents and
-        # metadata), the best k of them all, then the documents and metadata of those k alone.
-        best = best_of([nearest_ids(c, query, k, where) for c in collections], k)
-        chunks: dict[str, Chunk] = {}
-        for n, collection in enumerate(collections):
-            wanted = [chunk_id for m, chunk_id, _ in best if m == n]
-            if wanted:
-                got = collection.get(ids=wanted, include=["documents", "metadatas"])
-                chunks.update((i, chunk_from_record(i, d or "", dict(m or {}))) for i, d, m in
-                              zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True))
-        return [(chunks[i], score) for _, i, score in best if i in chunks]  # one deleted meanwhile is left out
+        return nearest_among(self.chunk_collections(tenants), query, k, where)
 
     def iter_chunks(self, tenants: frozenset[str] | None = None) -> Iterator[Chunk]:
         for chunk_col in self.chunk_collections(tenants):
