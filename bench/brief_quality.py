@@ -141,8 +141,9 @@ def _store_like_sample(articles: list[Any], bucket: int) -> Any:
 def _score(briefs: list[list[dict[str, Any]]], corpus: Path) -> dict[str, float]:
     import numpy as np
 
-    from retrieval.brief.boilerplate import is_intro, learnt_from
+    from retrieval.brief.boilerplate import learnt_from
     from retrieval.ingest.loaders import load_path
+    from retrieval.text.cues import is_intro
 
     judge = learnt_from(load_path(corpus)[0])  # the whole corpus: what each outlet really repeats
     embeddings = _DiskCachedEmbeddings()

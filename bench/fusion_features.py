@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-import Stemmer
 
 from retrieval.answer.question_kinds import QuestionKind, question_kind
 from retrieval.models import Chunk
+from retrieval.text.stems import stemmed
 
 RANK_SCALE = 10  # a list's rank r becomes RANK_SCALE / (RANK_SCALE + r - 1): 1.0 at the top
 WINDOW_SLACK_DAYS = 3  # news about "this week" is often published a few days around it
@@ -68,15 +68,9 @@ def candidates(dense: Sequence[tuple[Chunk, float]], lexical: Sequence[tuple[Chu
     return out
 
 
-class _Terms:
-    """Stemmed content words; one stemmer per process (PyStemmer is not cheap to build)."""
-
-    stemmer = Stemmer.Stemmer("english")
-
-    @classmethod
-    def of(cls, text: str) -> set[str]:
-        words = [w.lower() for w in _WORD.findall(text)]
-        return set(cls.stemmer.stemWords([w for w in words if w not in _STOP]))
+def _terms(text: str) -> set[str]:
+    """Stemmed content words (the shared Snowball tokeniser, this benchmark's own words and stop list)."""
+    return set(stemmed((w.lower() for w in _WORD.findall(text)), _STOP))
 
 
 def _rank_feature(rank: int | None) -> float:
@@ -98,14 +92,14 @@ def feature_matrix(question: str, found: Sequence[Candidate], today: date,
     top_dense, low_dense = max(dense_scores, default=0.0), min(dense_scores, default=0.0)
     top_lexical = max(lexical_scores, default=0.0) or 1.0
     per_article = Counter(c.chunk.article_id for c in found)
-    asked = _Terms.of(question) or {""}
+    asked = _terms(question) or {""}
     titles: dict[str, set[str]] = {}
     kind = question_kind(question)
     number, open_kind = float(kind == QuestionKind.NUMBER), float(kind not in (QuestionKind.NUMBER, QuestionKind.NAME))
     rows = np.zeros((len(found), len(FEATURES)), dtype=np.float64)
     for row, cand in enumerate(found):
         chunk = cand.chunk
-        title = titles.setdefault(chunk.article_id, _Terms.of(chunk.title))
+        title = titles.setdefault(chunk.article_id, _terms(chunk.title))
         in_window = bool(window and chunk.published and window[0] - timedelta(days=WINDOW_SLACK_DAYS)
                          <= chunk.published <= window[1] + timedelta(days=WINDOW_SLACK_DAYS))
         rows[row] = (

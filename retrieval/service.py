@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 NEWEST_ARTICLES_SHOWN = 5
 AUTOCOMPLETE_TITLES = 500  # newest titles offered by /sources autocomplete (outlets are all offered)
 MATCHES_SHOWN = 10  # articles /sources lists for a query
-Answerer = Callable[[str, Sequence[ScoredChunk], Sequence[Turn], Callable[[str], None] | None], Answer]
 
 
 class BriefbotService:

@@ -13,16 +13,18 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from retrieval.answer.asked_fact import asked_values, two_sides
-from retrieval.answer.lead import SourceFacts, about_the_page, choose_lead
+from retrieval.answer.lead import SourceFacts, choose_lead
 from retrieval.answer.numbering import SourceNumbering
 from retrieval.answer.question_kinds import answer_type_match, question_kind
 from retrieval.answer.sentence_vectors import SENTENCE_VECTORS
-from retrieval.answer.terms import WORD, coverage, novelty, stems, weighted_terms
+from retrieval.answer.terms import coverage, novelty, weighted_terms
 from retrieval.claims.values import compatible
 from retrieval.models import Answer, Citation, ScoredChunk
+from retrieval.text.cues import is_page_note
 from retrieval.text.instructions import is_instruction
 from retrieval.text.markers import marker
 from retrieval.text.sentences import split_sentences
+from retrieval.text.stems import WORD, content_stems
 
 REFUSAL_TEXT = "I couldn't find this in my sources."
 MIN_SENTENCE_CHARS = 25
@@ -118,10 +120,11 @@ def answer_and_evidence(
     by_score = sorted(candidates, key=lambda c: c.score(len(sources)), reverse=True)
     facts = SourceFacts(len(sources), article_of, lambda i: sources[i].chunk.published, is_note)
     lead = choose_lead(by_score, kind, question, weighted_terms(question), facts)
-    ranked = [lead, *(c for c in by_score if c is not lead and not about_the_page(c.sentence))]
+    news = [c for c in by_score if not is_page_note(c.sentence)]  # the lead's own pool leaves them out too
+    ranked = [lead, *(c for c in news if c is not lead)]
     chosen = _pick(ranked, len(sources), max_sentences, question)
     sides = two_sides(lead, ranked, kind, question, article_of, is_note)
-    context = [c for c in by_score[:1] if c is not lead and not about_the_page(c.sentence)]  # as context
+    context = [c for c in by_score[:1] if c is not lead and c in news]  # the best match, as context
     given = _after_lead(chosen, sides, context, max_sentences, question)
     return _compose(question, given, sources), evidence_score(candidates)
 
@@ -194,11 +197,11 @@ def _pick(ranked: list[_Candidate], n_sources: int, limit: int, question: str) -
 def _repeats(candidate: _Candidate, chosen: Sequence[_Candidate], question: str) -> bool:
     """Does `candidate` say what a chosen sentence already says (see NEAR_DUPLICATE_*)?"""
     kind = question_kind(question)
-    words = set(stems(candidate.sentence))
+    words = set(content_stems(candidate.sentence))
     for other in chosen:
         if _values_differ(candidate.sentence, other.sentence, kind, question):
             continue  # two accounts of one fact (40,000 against 15,000) are both given
-        other_words = set(stems(other.sentence))
+        other_words = set(content_stems(other.sentence))
         shared = len(words & other_words)
         if words and other_words and (
             shared / len(words | other_words) >= NEAR_DUPLICATE_WORD_JACCARD

@@ -30,8 +30,9 @@ from datetime import date
 
 from retrieval.answer.asked_fact import C, asked_values, stating_asked_fact, values_of
 from retrieval.answer.question_kinds import QuestionKind
-from retrieval.answer.terms import WORD, stem
 from retrieval.claims.values import Value, compatible, name_tokens
+from retrieval.text.cues import REASON, is_page_note
+from retrieval.text.stems import WORD, content_stem
 
 # Weights of the lead's parts, each in [0, 1] (rank: 1 for the best-ranked source, falling to 0).
 LEAD_SIMILARITY_WEIGHT = 1.5
@@ -44,21 +45,10 @@ FRESHNESS_DECAY_DAYS = 30  # an article this much older than the newest source c
 PROXIMITY_WINDOW_WORDS = 5  # question terms this close (either side) to the asked thing count; leads
 # holding the answer on the dev set by window: 3: 45, 4: 48, 5: 50, 6: 49, 8: 46, 12: 44 (of 227)
 AGREEMENT_SATURATION_SENTENCES = 5  # naming the same value in this many other sentences is full agreement
-# A reason for why: the cue words that open one. Not "after": the next stop of a trip is no reason for it.
-_REASON = re.compile(
-    r"\b(?:because|due to|as a result|in order to|so that|amid|aim(?:s|ed)? to|reason|caus(?:e|ed|es)|"
-    r"led to|designed to|intended to|meant to|seek(?:s|ing)? to|in an effort to)\b",
-    re.IGNORECASE,
-)
 # A lead is a whole statement: the headlines of linked stories inside an article ("Ticket prices revealed:
 # details on the new festival") have no closing stop and read as a fragment when they open an answer, and
 # a question (an article's subheading: "How many sports are in the Games?") answers nothing.
 _STATEMENT_END = re.compile(r"[.!][\"'’”)\]]*$")
-# A publication's note about its own text (a correction, an update, an opinion label) reports no news.
-_ABOUT_THE_PAGE = re.compile(
-    r"^(?:opinion|analysis|correction|clarification|update|editor'?s?[’']?s? note)\s*:|because of an? "
-    r"(?:editing|reporting|production) error|an earlier version of this|this (?:story|article|post|report) "
-    r"(?:was|has been) (?:updated|corrected)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,10 +65,11 @@ def choose_lead(
     candidates: Sequence[C], kind: str, question: str, terms: dict[str, float], sources: SourceFacts,
 ) -> C:
     """The candidate that best answers the question (see the module docstring), among those that state the
-    asked fact when any does. An article's note that its sources disagree never leads: it states no answer."""
+    asked fact when any does. An article's note that its sources disagree never leads, nor a publication's
+    note about its own page (a correction, an update): they state no answer."""
     published, n_sources = sources.published, sources.count
     reported = [c for c in candidates if not sources.is_dispute_note(c.source)] or list(candidates)
-    reported = [c for c in reported if not about_the_page(c.sentence)] or reported
+    reported = [c for c in reported if not is_page_note(c.sentence)] or reported
     whole = [c for c in reported if _STATEMENT_END.search(c.sentence)] or reported
     pool = stating_asked_fact(whole, kind, question, sources.article_of)
     slots = {id(c): answer_slots(kind, c.sentence, question) for c in pool}
@@ -96,18 +87,13 @@ def choose_lead(
     return max(pool, key=lead_score)
 
 
-def about_the_page(sentence: str) -> bool:
-    """A publication's note about its own text (correction, update, opinion label): never the answer."""
-    return bool(_ABOUT_THE_PAGE.search(sentence))
-
-
 def answer_slots(kind: str, sentence: str, question: str) -> list[Value]:
     """Where the sentence states the asked thing: values of the asked kind (a number, a date, a name), a
     reason's cue for why, a name the question does not hold for any other what-question."""
     if kind in (QuestionKind.NUMBER, QuestionKind.DATE, QuestionKind.NAME):
         return asked_values(kind, sentence, question)
     if kind == QuestionKind.DESCRIPTION:
-        return [Value("reason", m.start(), m.end(), (m.group(0).lower(),)) for m in _REASON.finditer(sentence)]
+        return [Value("reason", m.start(), m.end(), (m.group(0).lower(),)) for m in REASON.finditer(sentence)]
     asked = name_tokens(question)
     return [v for v in values_of(sentence) if v.kind == "name" and v.start > 0 and not v.key[0] <= asked]  # type: ignore[operator]
 
@@ -117,7 +103,7 @@ def proximity(sentence: str, slots: Sequence[Value], terms: dict[str, float]) ->
     total = sum(terms.values())
     if not slots or not total:
         return 0.0
-    words = [(m.start(), stem(m.group(0))) for m in WORD.finditer(sentence)]
+    words = [(m.start(), content_stem(m.group(0))) for m in WORD.finditer(sentence)]
     best = 0.0
     for slot in slots:
         first = sum(1 for start, _ in words if start < slot.start)

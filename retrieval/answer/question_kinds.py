@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.text.cues import EXPLANATION
+
 _NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|trillion|dozen)s?\b",
@@ -15,12 +17,6 @@ _MONTH = (
     r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 )
 _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|last (?:week|month|year))\b")
-_EXPLANATION = re.compile(
-    r"\b(?:because|due to|as a result|in order to|so that|amid|aim(?:s|ed)? to|goal|purpose|reason|"
-    r"caus(?:e|ed|es|ing)|led to|fear(?:s|ing)?|concerns?|worr(?:y|ies|ied)|designed to|intended to|meant to|"
-    r"seek(?:s|ing)? to|in an effort to|following)\b",
-    re.IGNORECASE,
-)
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’.-]*[a-zA-Z]\b|\b[A-Z]{2,}\b")
 
 
@@ -59,7 +55,7 @@ def answer_type_match(kind: str, sentence: str, question: str) -> float:
     """1 when the sentence holds something of the asked-for kind that the question itself doesn't."""
     asked = question.lower()
     if kind == QuestionKind.DESCRIPTION:
-        return 1.0 if _EXPLANATION.search(sentence) else 0.0
+        return 1.0 if EXPLANATION.search(sentence) else 0.0
     if kind == QuestionKind.NUMBER:
         found = [m.group(0) for m in _NUMBER.finditer(sentence)]
     elif kind == QuestionKind.DATE:

@@ -7,8 +7,8 @@ They are found by recurrence, not by a list: a sentence (digits and case folded)
 what a brief already reads (the window's articles) plus a bounded sample of each of their outlets'
 chunks of the months before the window (the lexical article table's day index), cached per index
 version, so it never reads the whole index.
-A small pattern set for openers that are never the news (podcast intros, editor's notes, bylines) is a
-second line, not the main mechanism.
+A small pattern set for openers that are never the news (podcast intros, editor's notes, bylines:
+`is_intro`, from retrieval/text/cues.py) is a second line, not the main mechanism.
 """
 
 from __future__ import annotations
@@ -33,25 +33,11 @@ SAMPLE_BUCKET_DAYS = 30  # windows ending in one such bucket share a cached samp
 MAX_CACHED_OUTLETS = 64
 
 _FOLD = re.compile(r"[^a-z#]+")
-_INTRO = re.compile(
-    r"^(?:(?:on|in)\s+(?:today's|this week's|\w+day's|the latest|this)\s+(?:\w+\s+){0,3}?"
-    r"(?:episode|edition|show|podcast|installment|newsletter)"
-    r"|editor'?s?[’']?s? note|programming note|this (?:story|article|post) (?:was|has been|is) "
-    r"(?:updated|corrected|part of)|(?:listen|watch|subscribe|sign up)\b|(?:by|from)\s+[A-Z][\w.'’-]+"
-    r"(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:,|\||$)|welcome to\b|hello,? and welcome|(?:photo|image|video) "
-    r"(?:credit|courtesy)|this is (?:an? )?(?:edition|episode))",
-    re.IGNORECASE,
-)
 
 
 def fingerprint(sentence: str) -> str:
     """The sentence as its outlet repeats it: case, digits (dates, counts), spacing and punctuation folded."""
     return _FOLD.sub(" ", re.sub(r"\d+", "#", sentence.lower())).strip()
-
-
-def is_intro(sentence: str) -> bool:
-    """An opener that introduces instead of reporting: a podcast intro, an editor's note, a byline."""
-    return bool(_INTRO.match(sentence.strip(" \"'“”‘’*_-—")))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.brief.boilerplate import BoilerplateModel, is_intro
+from retrieval.brief.boilerplate import BoilerplateModel
 from retrieval.brief.models import ContradictionSide, KeyPoint, Story, StoryContradiction
 from retrieval.brief.stories import (
     MAX_ARTICLES_PER_STORY,
@@ -25,6 +25,7 @@ from retrieval.brief.stories import (
 )
 from retrieval.claims.disagreements import find_disagreements_in_texts
 from retrieval.models import Article, Citation
+from retrieval.text.cues import is_intro
 from retrieval.text.instructions import is_instruction, news_sentences
 from retrieval.text.sentences import split_sentences
 

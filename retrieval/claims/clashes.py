@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from retrieval.claims.alignment import Statement, differing_regions
 from retrieval.claims.topics import short_topic
 from retrieval.claims.values import Value, compatible, name_key
+from retrieval.text.cues import NEGATIONS
 
 MAX_REGION_TOKENS = 8  # a differing span longer than this is a rewrite, not one swapped fact
 MAX_NEGATION_REGION_TOKENS = 3
@@ -20,7 +21,6 @@ _RELATIVE_TIME = re.compile(
     r"\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+(?:away|ago|left|before|after|from now|until|later)\b"
 )
 
-_NEGATIONS = frozenset({"not", "no", "never", "n't", "none", "neither", "nor", "without"})
 _AUXILIARIES = frozenset(
     [
         "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
@@ -148,8 +148,8 @@ def _negation_clash(left: Statement, right: Statement, li: tuple[int, int], ri: 
     b = {t.norm for t in right.tokens[ri[0] : ri[1]]}
     if max(li[1] - li[0], ri[1] - ri[0]) > MAX_NEGATION_REGION_TOKENS:
         return None
-    negated = (a <= _NEGATIONS | _AUXILIARIES and bool(a & _NEGATIONS) and b <= _AUXILIARIES) or (
-        b <= _NEGATIONS | _AUXILIARIES and bool(b & _NEGATIONS) and a <= _AUXILIARIES
+    negated = (a <= NEGATIONS | _AUXILIARIES and bool(a & NEGATIONS) and b <= _AUXILIARIES) or (
+        b <= NEGATIONS | _AUXILIARIES and bool(b & NEGATIONS) and a <= _AUXILIARIES
     )
     content_a, content_b = a - _HEDGES - {"any"}, b - _HEDGES - {"any"}
     antonyms = len(content_a) == len(content_b) == 1 and frozenset(content_a | content_b) in _ANTONYMS

@@ -32,6 +32,7 @@ from retrieval.claims.clashes import Clash, is_relative_time
 from retrieval.claims.entities import is_entity, same_by_form
 from retrieval.claims.topics import short_topic
 from retrieval.claims.values import STOP_WORDS, Value, compatible
+from retrieval.text.cues import CLAUSE_NEGATION
 
 # Two clauses this close (MiniLM cosine), their figures masked, state the same predicate.
 SLOT_MIN_COSINE = 0.75
@@ -41,7 +42,6 @@ _CLAUSE_BREAK = re.compile(
     r"\s*[;:—–]\s+|,?\s+(?=(?:but|while|whereas|which|who|although|though|when)\b)", re.IGNORECASE
 )
 _CLOCK_AFTER = re.compile(r"\s?(?::\d\d|[ap]\.?m\b)", re.IGNORECASE)
-_NEGATED = re.compile(r"\b(?:not|never|no|none|neither|nor)\b|n[’']t\b", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(
     r"\b(?:before|ahead of|by|until|till|after|since|from|through|between|and|to|or|no later than|as early as)\s+$",
     re.IGNORECASE,
@@ -115,7 +115,8 @@ def _same_slot(left: Statement, a: Value, right: Statement, b: Value) -> bool:
                                or noun_after(left, a) != noun_after(right, b)):
         return False
     span_a, span_b = _clause(left, a), _clause(right, b)
-    if _NEGATED.search(left.text[span_a[0] : span_a[1]]) or _NEGATED.search(right.text[span_b[0] : span_b[1]]):
+    clauses = left.text[span_a[0] : span_a[1]], right.text[span_b[0] : span_b[1]]
+    if any(CLAUSE_NEGATION.search(clause) for clause in clauses):
         return False  # "will not be dropping all 12 episodes on Feb. 14" asserts no date
     return _one_subject(_names(left, span_a), _names(right, span_b)) and _no_other_conflict(
         _figures(left, span_a, a), _figures(right, span_b, b))

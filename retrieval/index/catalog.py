@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from retrieval.index.lexical import LexicalStore, tenant_clause
+from retrieval.index.lexical import LexicalStore
+from retrieval.index.lexical_sqlite import tenant_clause
 
 Parts = list[tuple[int, str, str]]  # (n, kind, text) of an article's chunks
 

@@ -8,7 +8,8 @@ tenant and the published day are filtered inside the postings index, never after
 
 The article table is the ledger of what is indexed (id, day, outlet, title, url, tenant, chunk
 count, content hash, the Chroma record's metadata), with per-outlet counts kept by triggers;
-`retrieval.index.catalog` reads it for briefs, stats and autocomplete.
+`retrieval.index.catalog` reads it for briefs, stats and autocomplete. The tables, connections and rows
+are `lexical_sqlite`'s; the BM25 tokens are `retrieval.text.stems.bm25_terms` (`stemmed_terms` here).
 
 Crash safety, with Chroma: an article is written here first as *pending* (rows in one SQLite
 transaction, postings buffered), then to Chroma; it is marked done only once the postings are
@@ -18,98 +19,30 @@ then from here. Whatever a crash interrupts is pending, and an index run redoes 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import re
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-import Stemmer
-
 from retrieval.index.chunking import text_for_lexical
+from retrieval.index.lexical_sqlite import (
+    CHUNK_COLUMNS,
+    MEMORY,
+    UNKNOWN_DAY,
+    SqliteFile,
+    Transaction,
+    article_row,
+    chunk_from_row,
+    day_of,
+)
 from retrieval.index.postings import Postings
 from retrieval.models import GLOBAL_TENANT, Chunk
+from retrieval.text.stems import bm25_terms as stemmed_terms
 
-UNKNOWN_DAY = -1
 FORMAT = "2"  # of the files; `lexical_files` rebuilds an index of another format from the store
 SQLITE_FILE = "articles.sqlite"
 POSTINGS_DIR = "postings"
-BUSY_TIMEOUT_SECONDS = 30.0  # a reader waits this long for a writer's transaction (WAL: rarely at all)
-_STEMMER = Stemmer.Stemmer("english")
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
-
-
-def _bm25s_stop_words() -> frozenset[str]:
-    """bm25s's English stop words, read from its `stopwords` module alone: importing the package
-    pulls in scipy (~1 s), which a cold `briefbot ask` cannot afford."""
-    package = importlib.util.find_spec("bm25s")
-    locations = list(package.submodule_search_locations or []) if package else []
-    spec = importlib.util.spec_from_file_location("_bm25s_stopwords", Path(locations[0]) / "stopwords.py")
-    if spec is None or spec.loader is None:
-        raise ImportError("bm25s's stopwords module is missing")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return frozenset(module.STOPWORDS_EN)
-
-
-_STOP_WORDS = _bm25s_stop_words()
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles(
-    id TEXT PRIMARY KEY, day INTEGER NOT NULL, outlet TEXT NOT NULL, title TEXT NOT NULL, url TEXT,
-    tenant TEXT NOT NULL, chunk_count INTEGER NOT NULL, content_hash TEXT NOT NULL,
-    pending INTEGER NOT NULL DEFAULT 1, meta TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_day ON articles(day, id);
-CREATE INDEX IF NOT EXISTS articles_pending ON articles(pending) WHERE pending = 1;
-CREATE TABLE IF NOT EXISTS chunks(
-    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL, n INTEGER NOT NULL,
-    kind TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL, url TEXT, day INTEGER NOT NULL,
-    outlet TEXT NOT NULL, tenant TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE TABLE IF NOT EXISTS outlet_counts(
-    tenant TEXT NOT NULL, outlet TEXT NOT NULL, articles INTEGER NOT NULL, chunks INTEGER NOT NULL,
-    PRIMARY KEY (tenant, outlet));
-CREATE TRIGGER IF NOT EXISTS articles_counted AFTER INSERT ON articles BEGIN
-    INSERT INTO outlet_counts VALUES (new.tenant, new.outlet, 1, new.chunk_count)
-    ON CONFLICT (tenant, outlet) DO UPDATE SET articles = articles + 1, chunks = chunks + new.chunk_count;
-END;
-CREATE TRIGGER IF NOT EXISTS articles_uncounted AFTER DELETE ON articles BEGIN
-    UPDATE outlet_counts SET articles = articles - 1, chunks = chunks - old.chunk_count
-    WHERE tenant = old.tenant AND outlet = old.outlet;
-    DELETE FROM outlet_counts WHERE tenant = old.tenant AND outlet = old.outlet AND articles <= 0;
-END;
-"""
-_CHUNK_COLUMNS = "c.id, c.article_id, c.n, c.kind, c.text, c.title, c.url, c.day, c.outlet, c.tenant"
-
-
-def stemmed_terms(text: str) -> list[str]:
-    """The BM25 tokens of a text: lower-cased words, English stop words out, Snowball-stemmed. The
-    same tokens as `bm25s.tokenize(..., stopwords="en", stemmer=...)`, the old index's (tested),
-    without its per-call overhead."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP_WORDS]
-    return list(_STEMMER.stemWords(words))
-
-
-def day_of(value: date | None) -> int:
-    return value.toordinal() if value else UNKNOWN_DAY
-
-
-def chunk_from_row(row: Sequence[Any]) -> Chunk:
-    chunk_id, article_id, n, kind, text, title, url, day, outlet, tenant = row[:10]
-    return Chunk(id=chunk_id, article_id=article_id, n=n, kind=kind, text=text, title=title, url=url or None,
-                 published=date.fromordinal(day) if day > 0 else None, outlet=outlet, tenant=tenant)
-
-
-def tenant_clause(tenants: frozenset[str] | None, column: str) -> tuple[str, list[str]]:
-    """` AND column IN (...)` for a tenant filter (none for None: every tenant)."""
-    if tenants is None:
-        return "", []
-    ordered = sorted(tenants)
-    return f" AND {column} IN ({','.join('?' * len(ordered))})", ordered
 
 
 class LexicalStore:
@@ -117,21 +50,15 @@ class LexicalStore:
     processes; `directory` None keeps everything in memory."""
 
     def __init__(self, directory: Path | None) -> None:
-        self.path = str(directory / SQLITE_FILE) if directory is not None else ":memory:"
+        self.path = str(directory / SQLITE_FILE) if directory is not None else MEMORY
         self.postings = Postings(directory / POSTINGS_DIR if directory is not None else None)
         self._newest_chunk_day = UNKNOWN_DAY  # of an index built from chunks alone (`from_chunks`)
         self._done_on_flush: list[str] = []
         self._deleted_on_flush: list[str] = []
-        self._local = threading.local()
-        self._memory: sqlite3.Connection | None = None
-        if self.path == ":memory:":  # one shared connection: a second one would be another database
-            self._memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            self._memory_lock = threading.Lock()
-        db = self.connection()
-        db.executescript(_SCHEMA)
+        self._sqlite = SqliteFile(self.path)
         # A new (empty) index is of this format; one without the key predates it and is rebuilt.
-        db.execute("INSERT OR IGNORE INTO info SELECT 'format', ? WHERE NOT EXISTS (SELECT 1 FROM chunks)",
-                   (FORMAT,))
+        self.connection().execute(
+            "INSERT OR IGNORE INTO info SELECT 'format', ? WHERE NOT EXISTS (SELECT 1 FROM chunks)", (FORMAT,))
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> LexicalStore:
@@ -144,26 +71,13 @@ class LexicalStore:
         return index
 
     def connection(self) -> sqlite3.Connection:
-        if self._memory is not None:
-            return self._memory
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
-                                 check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+        return self._sqlite.connection()
 
-    def transaction(self) -> _Transaction:
-        return _Transaction(self)
+    def transaction(self) -> Transaction:
+        return self._sqlite.transaction()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._sqlite.close()
 
     # --- state -------------------------------------------------------------------------------
     def info(self, key: str) -> str | None:
@@ -203,7 +117,7 @@ class LexicalStore:
             for record, chunks in entries:
                 db.execute(
                     "INSERT INTO articles (id, day, outlet, title, url, tenant, chunk_count, content_hash,"
-                    " pending, meta) VALUES (?,?,?,?,?,?,?,?,1,?)", _article_row(record, len(chunks)))
+                    " pending, meta) VALUES (?,?,?,?,?,?,?,?,1,?)", article_row(record, len(chunks)))
                 self.add_chunks(chunks, db)
 
     def put_records(self, records: Iterable[Mapping[str, Any]], chunk_counts: Mapping[str, int]) -> None:
@@ -212,7 +126,7 @@ class LexicalStore:
             db.executemany(
                 "INSERT OR REPLACE INTO articles (id, day, outlet, title, url, tenant, chunk_count, content_hash,"
                 " pending, meta) VALUES (?,?,?,?,?,?,?,?,0,?)",
-                [_article_row(r, chunk_counts.get(str(r["id"]), 0)) for r in records])
+                [article_row(r, chunk_counts.get(str(r["id"]), 0)) for r in records])
 
     def mark_done(self, article_ids: Sequence[str]) -> None:
         """Done once the postings are committed: now, or at the next `flush`."""
@@ -279,7 +193,7 @@ class LexicalStore:
     def _rows(self, rows: Sequence[int]) -> dict[int, Chunk]:
         if not rows:
             return {}
-        sql = f"SELECT c.rowid, {_CHUNK_COLUMNS} FROM chunks c WHERE c.rowid IN ({','.join('?' * len(rows))})"
+        sql = f"SELECT c.rowid, {CHUNK_COLUMNS} FROM chunks c WHERE c.rowid IN ({','.join('?' * len(rows))})"
         return {found[0]: chunk_from_row(found[1:]) for found in self.connection().execute(sql, list(rows))}
 
     def newest_day(self) -> int:
@@ -303,7 +217,7 @@ class LexicalStore:
         exactly these; [] for an article never written); None when a crash left it pending, or an index
         built from chunks alone cannot tell. Saves asking Chroma by `article_id`, which costs seconds
         per article at a million chunks."""
-        if self._memory is not None:
+        if self._sqlite.in_memory:
             return None
         db = self.connection()
         row = db.execute("SELECT pending FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -332,34 +246,6 @@ class LexicalStore:
         return int(row[0])
 
     def iter_chunks(self) -> Iterator[Chunk]:
-        for row in self.connection().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c ORDER BY c.rowid"):
+        for row in self.connection().execute(f"SELECT {CHUNK_COLUMNS} FROM chunks c ORDER BY c.rowid"):
             yield chunk_from_row(row)
 
-
-def _article_row(record: Mapping[str, Any], chunk_count: int) -> tuple[Any, ...]:
-    meta = {k: v for k, v in record.items() if k != "id"}
-    return (str(record["id"]), int(meta.get("published_day", UNKNOWN_DAY)), str(meta.get("outlet", "unknown")),
-            str(meta.get("title", "")), str(meta.get("url") or ""), str(meta.get("tenant") or ""),
-            chunk_count, str(meta.get("content_hash", "")), json.dumps(meta))
-
-
-class _Transaction:
-    """`with store.transaction() as db:` one IMMEDIATE transaction, committed or rolled back whole."""
-
-    def __init__(self, store: LexicalStore) -> None:
-        self.store = store
-
-    def __enter__(self) -> sqlite3.Connection:
-        if self.store._memory is not None:
-            self.store._memory_lock.acquire()
-        db = self.store.connection()
-        db.execute("BEGIN IMMEDIATE" if self.store._memory is None else "BEGIN")
-        return db
-
-    def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        db = self.store.connection()
-        try:
-            db.execute("ROLLBACK" if kind is not None else "COMMIT")
-        finally:
-            if self.store._memory is not None:
-                self.store._memory_lock.release()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from retrieval.brief.boilerplate import is_intro, learnt_from
+from retrieval.brief.boilerplate import learnt_from
 from retrieval.brief.build import build_brief
 from retrieval.models import Article
+from retrieval.text.cues import is_intro
 
 CROSSWORD = "Play the USA TODAY Daily Crossword Puzzle."
 NEWS = [
