@@ -57,7 +57,8 @@ class ArrayStore:
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)
         if where:
             sims = np.where(self.days <= where["published_day"]["$lte"], sims, -np.inf)
-        top = np.argpartition(-sims, k)[:k]
+        k = min(k, len(sims))  # a corpus smaller than the depth asked for (tests)
+        top = np.argpartition(-sims, k - 1)[:k]
         top = top[np.argsort(-sims[top])]
         return [(self.chunks[i], float(sims[i])) for i in top if np.isfinite(sims[i])]
 
