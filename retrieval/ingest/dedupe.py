@@ -12,11 +12,11 @@ import re
 import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import Stemmer
 from datasketch import MinHash, MinHashLSH
 
 from retrieval.ingest.provenance import article_id
 from retrieval.models import Article, Failure
+from retrieval.text.stems import stemmed
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid", "mc_cid",
@@ -41,7 +41,6 @@ MAX_WORDS_FOR_CONTAINMENT = 3000
 LINK_TAKEN = "not indexed: another source already has this link with other text"
 _CHARS_PER_WORD = 12  # generous, to cut the text before the regex sees it
 _WORD = re.compile(r"\w+")
-_STEMMER = Stemmer.Stemmer("english")
 _UNKNOWN_OUTLET = "unknown"
 
 
@@ -172,8 +171,8 @@ def is_copy(copy: Article, keeper: Article) -> bool:
     if small:
         big = shingles(keeper.text, MAX_WORDS_FOR_CONTAINMENT)
         return len(small & big) >= COPY_CONTAINMENT * len(small)
-    words = set(_STEMMER.stemWords(_WORD.findall(copy.text.lower())))
-    known = set(_STEMMER.stemWords(_WORD.findall(f"{keeper.title} {keeper.text}".lower())))
+    words = set(stemmed(_WORD.findall(copy.text.lower()), ()))
+    known = set(stemmed(_WORD.findall(f"{keeper.title} {keeper.text}".lower()), ()))
     return bool(words) and len(words & known) >= COPY_CONTAINMENT * len(words)
 
 
