@@ -63,6 +63,7 @@ VARIANTS: dict[str, Variant] = {
     "overlap250": Variant(overlap_chars=250),
     "size600": Variant(max_chars=600),
     "size600-overlap150": Variant(max_chars=600, overlap_chars=150),
+    "size1500": Variant(max_chars=1500),
     "embed:none": Variant(embed="none"),
     "embed:title+outlet": Variant(embed="title+outlet"),
     "lexical:none": Variant(lexical="none"),
