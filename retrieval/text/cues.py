@@ -33,8 +33,8 @@ EXPLANATION_CUES: dict[str, str] = {
     "intended to": "intended to", "meant to": "meant to", "seek to": "seek(?:s|ing)? to",
     "in an effort to": "in an effort to", "following": "following",
 }
-# The lead's reason slots (retrieval/answer/lead.py) leave these out: its weights were fitted on the
-# dev set with cues of a cause only, not an aim, a feeling or a mere sequence.
+# The lead's reason slots (retrieval/answer/lead.py) leave these out: its weights were fitted with the
+# cue list it had then, which did not hold them; adding them would need the fit checked again.
 NOT_A_LEADS_REASON = frozenset({"goal", "purpose", "causing", "fear", "concern", "worry", "following"})
 
 
