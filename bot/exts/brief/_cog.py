@@ -20,11 +20,11 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.exts.brief._schedule import BriefScheduler, Plan, role_ping, takes_over
-from bot.exts.brief._views import StoryButton, brief_store, story_view
+from bot.exts.brief._views import StoryButton, story_view
 from bot.render import messages as render
 from bot.render.brief import BriefMessage, render_brief
 from bot.utils.answering import Metering
-from bot.utils.brief_store import BriefStore
+from bot.utils.brief_store import BriefStore, brief_store_for
 from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
 from bot.utils.targets import NO_MENTIONS
@@ -73,7 +73,7 @@ def utc_time(at: dt.time) -> dt.time:
 class BriefCommands(commands.Cog):
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
-        self.store: BriefStore = brief_store(bot)
+        self.store: BriefStore = brief_store_for(bot.settings)
         self.daily_brief = tasks.loop(time=utc_time(bot.settings.brief_time))(self._daily_brief)
         self.daily_brief.before_loop(self._until_ready)
         self.schedule = BriefScheduler(bot, self.publish_brief)  # servers' own briefs, at their local time

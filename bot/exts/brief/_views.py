@@ -19,7 +19,7 @@ from bot.render.brief import render_story_disagreements, render_story_sources
 from bot.render.safe import safe_line
 from bot.render.text_split import truncate
 from bot.utils.answering import GENERIC_APOLOGY, AskRequest
-from bot.utils.brief_store import BriefStore, StoredStory, brief_store_for
+from bot.utils.brief_store import StoredStory, brief_store_for
 from bot.utils.conversations import History
 from bot.utils.interactions import send_ephemeral
 from bot.utils.limits import refusal
@@ -41,10 +41,6 @@ BUTTONS: dict[str, tuple[str, str]] = {  # kind: (label, emoji)
     "disagreements": ("Disagreements", "⚖️"),
     "ask": ("Ask", "❓"),
 }
-
-
-def brief_store(bot: BriefBot) -> BriefStore:
-    return brief_store_for(bot.settings)
 
 
 def story_view(key: str, *, disputed: bool = True) -> discord.ui.View:
@@ -79,7 +75,7 @@ class StoryButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: BriefBot = interaction.client  # type: ignore[assignment]
-        stored = await asyncio.to_thread(brief_store(bot).load, self.key)
+        stored = await asyncio.to_thread(brief_store_for(bot.settings).load, self.key)
         # Its articles decide, not who posted it: a key two servers share is the same global brief.
         if stored is not None and not visible_to(stored.story.article_ids, interaction.guild_id):
             stored = None  # another server's story: as if it did not exist
