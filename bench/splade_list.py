@@ -40,8 +40,9 @@ from retrieval.eval.folds import METRICS, leave_one_week_out, selection_scores, 
 from retrieval.eval.realtimeqa import read_jsonl
 from retrieval.index.chunking import text_for_embedding
 from retrieval.index.embeddings import LocalMiniLMEmbeddings
+from retrieval.index.lexical_sqlite import day_of
 from retrieval.models import Chunk, ScoredChunk
-from retrieval.search.hybrid import HybridSearcher, _day, _favour_window, drop_near_duplicates
+from retrieval.search.hybrid import HybridSearcher, _favour_window, drop_near_duplicates
 from retrieval.search.timeparse import find_time_window
 
 MAX_TOKENS = 256  # as the dense embedder
@@ -133,7 +134,7 @@ class ThreeListSearcher(HybridSearcher):
         super().__init__(store, embeddings)
         self.chunks: list[Chunk] = store.chunks
         self.model, self.docs = model, docs
-        self.days = np.array([_day(c.published) for c in store.chunks])
+        self.days = np.array([day_of(c.published) for c in store.chunks])
         self.sparse_weight = 0.0
         self.latencies_ms: list[float] = []
         self._queries: dict[str, np.ndarray] = {}

@@ -20,6 +20,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from retrieval.index.lexical import LexicalStore
+from retrieval.index.lexical_sqlite import day_of
 from retrieval.models import Chunk, ScoredChunk
 from retrieval.search.timeparse import find_time_window
 
@@ -33,7 +34,6 @@ DENSE_WEIGHT = 0.3  # share of the fused score from the dense list
 TIME_WINDOW_SLACK_DAYS = 3  # news about "this week" is often published a few days around it
 TIME_WINDOW_BOOST = 1.5  # in-window chunks' fused score is multiplied by this
 NEAR_DUPLICATE_JACCARD = 0.8  # word-shingle overlap above which two chunks count as one
-UNKNOWN_DAY = -1
 
 
 class DenseStore(Protocol):
@@ -46,10 +46,6 @@ class DenseStore(Protocol):
               tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]: ...
 
     def iter_chunks(self) -> Iterator[Chunk]: ...
-
-
-def _day(value: date | None) -> int:
-    return value.toordinal() if value else UNKNOWN_DAY
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -113,7 +109,7 @@ class HybridSearcher:
         if as_of_day is None or as_of_day >= newest_day:  # nothing is newer than as_of: no date filter
             return self.store.query(vector, self.depth, tenants=tenants)
         hits = self.store.query(vector, self.depth * DENSE_OVERFETCH, tenants=tenants)
-        kept = [(c, s) for c, s in hits if _day(c.published) <= as_of_day]
+        kept = [(c, s) for c, s in hits if day_of(c.published) <= as_of_day]
         if len(kept) >= self.depth or len(hits) < self.depth * DENSE_OVERFETCH:
             return kept[: self.depth]
         return self.store.query(vector, self.depth, where={"published_day": {"$lte": as_of_day}}, tenants=tenants)
