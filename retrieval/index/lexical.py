@@ -9,7 +9,7 @@ tenant and the published day are filtered inside the postings index, never after
 The article table is the ledger of what is indexed (id, day, outlet, title, url, tenant, chunk
 count, content hash, the Chroma record's metadata), with per-outlet counts kept by triggers;
 `retrieval.index.catalog` reads it for briefs, stats and autocomplete. The tables, connections and rows
-are `lexical_sqlite`'s; the BM25 tokens are `retrieval.text.stems.bm25_terms` (`stemmed_terms` here).
+are `lexical_sqlite`'s; the BM25 tokens are `retrieval.text.stems.bm25_terms`.
 
 Crash safety, with Chroma: an article is written here first as *pending* (rows in one SQLite
 transaction, postings buffered), then to Chroma; it is marked done only once the postings are
@@ -38,7 +38,7 @@ from retrieval.index.lexical_sqlite import (
 )
 from retrieval.index.postings import Postings
 from retrieval.models import GLOBAL_TENANT, Chunk
-from retrieval.text.stems import bm25_terms as stemmed_terms
+from retrieval.text.stems import bm25_terms
 
 FORMAT = "2"  # of the files; `lexical_files` rebuilds an index of another format from the store
 SQLITE_FILE = "articles.sqlite"
@@ -103,7 +103,7 @@ class LexicalStore:
                 (chunk.id, chunk.article_id, chunk.n, chunk.kind, chunk.text, chunk.title, chunk.url, day,
                  chunk.outlet, chunk.tenant))
             self.postings.add(int(cursor.lastrowid or 0), chunk.id, chunk.article_id,
-                              stemmed_terms(text_for_lexical(chunk)), day, chunk.tenant)
+                              bm25_terms(text_for_lexical(chunk)), day, chunk.tenant)
 
     def put_articles(self, entries: Sequence[tuple[Mapping[str, Any], Sequence[Chunk]]]) -> None:
         """Write articles (record metadata with `id`, and chunks) as pending, in one transaction:
@@ -177,7 +177,7 @@ class LexicalStore:
     def search(self, question: str, depth: int, as_of_day: int | None = None,
                tenants: frozenset[str] | None = None) -> list[tuple[Chunk, float]]:
         """The `depth` best chunks by BM25 (higher is better), filtered in the index by day and tenant."""
-        hits = self.postings.search(stemmed_terms(question), depth, as_of_day, tenants)
+        hits = self.postings.search(bm25_terms(question), depth, as_of_day, tenants)
         chunks = self._rows([row for row, _ in hits])
         return [(chunks[row], score) for row, score in hits if row in chunks]  # a row gone since: skipped
 
@@ -185,7 +185,7 @@ class LexicalStore:
         """BM25 scores of given chunks (0 for a chunk without any of the question's terms)."""
         ids = sorted(set(chunk_ids))
         found = dict.fromkeys(ids, 0.0)
-        hits = self.postings.search(stemmed_terms(question), len(ids), chunk_ids=ids)
+        hits = self.postings.search(bm25_terms(question), len(ids), chunk_ids=ids)
         chunks = self._rows([row for row, _ in hits])
         found.update({chunks[row].id: score for row, score in hits if row in chunks})
         return found

@@ -3,7 +3,7 @@
 Chosen by measurement (docs/scaling.md): SQLite FTS5's bm25() costs ~30 µs per matching row, which
 grows with the history (72 ms a query at 4k chunks); Tantivy's top-k BM25 took ~1 ms on the same
 data and reads only the postings of the question's terms. Documents are fed the old index's tokens
-(`stemmed_terms`) through the whitespace tokenizer, so stemming and stop words are unchanged.
+(`retrieval.text.stems.bm25_terms`) through the whitespace tokenizer, so stemming and stop words are unchanged.
 
 Writes are buffered by one writer and published by `commit` (an index run's end); readers reload
 the committed state cheaply before each search. Tantivy's own lock file keeps a second writer out.

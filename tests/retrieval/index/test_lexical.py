@@ -14,10 +14,11 @@ import pytest
 import Stemmer
 
 from retrieval.index.indexer import Indexer
-from retrieval.index.lexical import LexicalStore, stemmed_terms
+from retrieval.index.lexical import LexicalStore
 from retrieval.index.store import ChromaStore
 from retrieval.models import Article, Chunk
 from retrieval.search.hybrid import HybridSearcher
+from retrieval.text.stems import bm25_terms
 from tests.conftest import make_settings
 
 DEV_ARTICLES = Path("/work/shared/eval/realtimeqa-dev/articles.jsonl")
@@ -38,7 +39,7 @@ def test_tokens_are_the_old_bm25_index_tokens() -> None:
     stemmer = Stemmer.Stemmer("english")
     for text in texts:
         old = bm25s.tokenize([text], stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)[0]
-        assert stemmed_terms(text) == list(old)
+        assert bm25_terms(text) == list(old)
 
 
 def test_tenant_and_day_filters_apply_inside_the_index() -> None:
@@ -164,7 +165,7 @@ def test_dev_corpus_tokens_match_too() -> None:
     for line in DEV_ARTICLES.read_text(encoding="utf-8").splitlines()[:200]:
         text = json.loads(line).get("text", "")[:2000]
         old = bm25s.tokenize([text], stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)[0]
-        assert stemmed_terms(text) == list(old)
+        assert bm25_terms(text) == list(old)
 
 
 def test_an_article_removed_then_written_again_before_the_commit_stays(tmp_path: Path, fake_embeddings) -> None:
