@@ -91,7 +91,7 @@ async def _run(args: argparse.Namespace, workdir: Path) -> int:
         )
         service = make_service(settings, LocalMiniLMEmbeddings())
         service.index([corpus])
-        service.searcher = DelayedSearcher(service.searcher, args.retrieval_seconds)
+        service.answerer.searcher = DelayedSearcher(service.answerer.searcher, args.retrieval_seconds)
         acked: dict[int, float] = {}
         _install_callback_timer(acked)
         async with simcord.run(create_bot(settings, service), settle_timeout=3600) as env:

@@ -73,12 +73,8 @@ class BriefbotService:
 
     @property
     def searcher(self) -> HybridSearcher:
-        """The answer path's searcher; replacing it here replaces it there (a benchmark slows it down)."""
+        """The answer path's searcher (one: `QuestionAnswerer` owns it)."""
         return self.answerer.searcher
-
-    @searcher.setter
-    def searcher(self, searcher: HybridSearcher) -> None:
-        self.answerer.searcher = searcher
 
     # --- indexing ----------------------------------------------------------------------------
     def index(
